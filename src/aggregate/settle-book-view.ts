@@ -1,0 +1,62 @@
+import type { BookView, SourceReport, SourceReports } from '../domain/book-view.js'
+import type { NormalizedIsbn } from '../domain/isbn.js'
+import { isAnswered, isFailure, type SourceOutcome, type SourceOutcomes } from '../domain/outcome.js'
+import { SOURCE_NAMES } from '../domain/sources.js'
+
+/**
+ * What the gathered outcomes add up to:
+ * - `found`: the publisher is `ok`, or some source is `ok` and the publisher did not say
+ *   `not_found` — a BookView, partial when a source failed.
+ * - `not_found`: the publisher said the book does not exist, or no source is `ok` and every
+ *   included one said `not_found` (nobody knows the book).
+ * - `failed` / `timed_out`: no source is `ok` and at least one failed; `timed_out` when every
+ *   failure is a timeout. Answers of `not_found` beside failures prove nothing, so the
+ *   failures decide.
+ */
+export type Verdict = 'found' | 'not_found' | 'failed' | 'timed_out'
+
+export interface SettledBook {
+  readonly verdict: Verdict
+  readonly view: BookView
+}
+
+export function settleBookView(isbn: NormalizedIsbn, outcomes: SourceOutcomes): SettledBook {
+  const view: BookView = {
+    isbn: isbn.isbn13,
+    isbn10: isbn.isbn10,
+    publisher: sectionOf(outcomes.publisher),
+    reviews: sectionOf(outcomes.reviews),
+    recommendations: sectionOf(outcomes.recommendations),
+    sources: reportsOf(outcomes),
+    complete: SOURCE_NAMES.every((name) => !isFailure(outcomes[name].status))
+  }
+  return { verdict: verdictOf(outcomes), view }
+}
+
+function verdictOf(outcomes: SourceOutcomes): Verdict {
+  if (outcomes.publisher.status === 'not_found') return 'not_found'
+  const included = SOURCE_NAMES.map((name) => outcomes[name]).filter((o) => o.status !== 'skipped')
+  if (included.some((o) => o.status === 'ok')) return 'found'
+  const failures = included.filter((o) => !isAnswered(o.status))
+  if (failures.length === 0) return 'not_found'
+  return failures.every((o) => o.status === 'timeout') ? 'timed_out' : 'failed'
+}
+
+function sectionOf(outcome: SourceOutcome): unknown {
+  return outcome.status === 'ok' ? outcome.data ?? null : null
+}
+
+export function reportsOf(outcomes: SourceOutcomes): SourceReports {
+  const report = ({ status, durationMs, httpStatus, cache, detail }: SourceOutcome): SourceReport => {
+    const out: SourceReport = { status, durationMs }
+    if (httpStatus !== undefined) out.httpStatus = httpStatus
+    if (cache !== undefined) out.cache = cache
+    if (detail !== undefined) out.detail = detail
+    return out
+  }
+  return {
+    publisher: report(outcomes.publisher),
+    reviews: report(outcomes.reviews),
+    recommendations: report(outcomes.recommendations)
+  }
+}

@@ -1,0 +1,130 @@
+import type { LevelWithSilent } from 'pino'
+import { SOURCE_NAMES, type SourceName } from './domain/sources.js'
+
+export interface Config {
+  readonly host: string
+  readonly port: number
+  readonly logLevel: LevelWithSilent
+  /** Base URL per upstream; `undefined` = demo mode: the server starts the demo upstreams and fills these in. */
+  readonly upstreamUrls: Readonly<Record<SourceName, URL>> | undefined
+  readonly upstreamTimeoutMs: Readonly<Record<SourceName, number>>
+  readonly requestDeadlineMs: number
+  readonly upstreamMaxBodyBytes: number
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+const URL_VARIABLES: Readonly<Record<SourceName, string>> = {
+  publisher: 'PUBLISHER_API_URL',
+  reviews: 'REVIEWS_API_URL',
+  recommendations: 'RECOMMENDATIONS_API_URL'
+}
+const TIMEOUT_VARIABLES: Readonly<Record<SourceName, string>> = {
+  publisher: 'PUBLISHER_TIMEOUT_MS',
+  reviews: 'REVIEWS_TIMEOUT_MS',
+  recommendations: 'RECOMMENDATIONS_TIMEOUT_MS'
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+
+/**
+ * Reads the environment once. Collects every problem before failing so an operator fixes
+ * the whole deployment in one go instead of one variable per restart.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = []
+  const read = new EnvReader(env, problems)
+
+  const upstreamTimeoutDefault = read.integer('UPSTREAM_TIMEOUT_MS', 1500, 1, 600_000)
+  const upstreamTimeoutMs = mapSources((s) =>
+    read.integer(TIMEOUT_VARIABLES[s], upstreamTimeoutDefault, 1, 600_000))
+
+  const urls = mapSources((s) => read.httpUrl(URL_VARIABLES[s]))
+  const setCount = SOURCE_NAMES.filter((s) => env[URL_VARIABLES[s]] !== undefined && env[URL_VARIABLES[s]] !== '').length
+  if (setCount > 0 && setCount < SOURCE_NAMES.length) {
+    const missing = SOURCE_NAMES.filter((s) => !env[URL_VARIABLES[s]]).map((s) => URL_VARIABLES[s])
+    problems.push(`${missing.join(', ')} must be set too: set all three upstream URLs, or none for demo mode`)
+  }
+
+  const logLevel = read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS) as LevelWithSilent
+  const config: Config = {
+    host: read.string('HOST', '0.0.0.0'),
+    port: read.integer('PORT', 3000, 0, 65_535),
+    logLevel,
+    upstreamUrls: setCount === SOURCE_NAMES.length ? (urls as Record<SourceName, URL>) : undefined,
+    upstreamTimeoutMs,
+    requestDeadlineMs: read.integer('REQUEST_DEADLINE_MS', 3000, 1, 600_000),
+    upstreamMaxBodyBytes: read.integer('UPSTREAM_MAX_BODY_BYTES', 1_048_576, 1024, 512 * 1_048_576)
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+  return config
+}
+
+/** Demo mode: the server learns the demo upstreams' ports only after starting them. */
+export function withUpstreamUrls(config: Config, urls: Readonly<Record<SourceName, URL>>): Config {
+  return { ...config, upstreamUrls: urls }
+}
+
+function mapSources<T>(fn: (source: SourceName) => T): Record<SourceName, T> {
+  return { publisher: fn('publisher'), reviews: fn('reviews'), recommendations: fn('recommendations') }
+}
+
+class EnvReader {
+  constructor(private readonly env: Env, private readonly problems: string[]) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name]?.trim()
+    return value === undefined || value === '' ? undefined : value
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name)
+    if (value === undefined) return fallback
+    const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN
+    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max}, got "${value}"`)
+      return fallback
+    }
+    return parsed
+  }
+
+  oneOf(name: string, fallback: string, allowed: readonly string[]): string {
+    const value = this.raw(name)
+    if (value === undefined) return fallback
+    if (!allowed.includes(value)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${value}"`)
+      return fallback
+    }
+    return value
+  }
+
+  httpUrl(name: string): URL | undefined {
+    const value = this.raw(name)
+    if (value === undefined) return undefined
+    let url: URL | undefined
+    try {
+      url = new URL(value)
+    } catch {
+      url = undefined
+    }
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      this.problems.push(`${name} must be an http(s) URL, got "${value}"`)
+      return undefined
+    }
+    if (url.search !== '' || url.hash !== '') {
+      this.problems.push(`${name} must not carry a query or fragment, got "${value}"`)
+      return undefined
+    }
+    return url
+  }
+}

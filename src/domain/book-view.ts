@@ -1,0 +1,24 @@
+import type { CacheState, SourceStatus } from './outcome.js'
+import type { SourceName } from './sources.js'
+
+/** `sources.<name>` as clients see it: the outcome without the section data. */
+export interface SourceReport {
+  status: SourceStatus
+  durationMs: number
+  httpStatus?: number
+  cache?: CacheState
+  detail?: string
+}
+
+export type SourceReports = Record<SourceName, SourceReport>
+
+/** The body of a successful `GET /books/{isbn}` (see openapi.yaml). */
+export interface BookView {
+  isbn: string
+  isbn10: string | null
+  publisher: unknown
+  reviews: unknown
+  recommendations: unknown
+  sources: SourceReports
+  complete: boolean
+}

@@ -1,0 +1,32 @@
+import ISBN from 'isbn3'
+
+export interface NormalizedIsbn {
+  readonly isbn13: string
+  /** `null` for 979-prefixed ISBNs, which have no ISBN-10 form. */
+  readonly isbn10: string | null
+}
+
+export type IsbnResult =
+  | { readonly ok: true; readonly value: NormalizedIsbn }
+  | { readonly ok: false; readonly reason: string }
+
+// isbn3 is lenient about separators (newlines, repeated hyphens); the contract allows only
+// hyphens and spaces, so the shape is checked first and isbn3 judges checksum and ranges.
+const SEPARATORS = /[- ]/g
+const ISBN_SHAPE = /^(?:\d{9}[\dX]|\d{13})$/
+const MAX_INPUT_LENGTH = 32
+
+export function normalizeIsbn(input: string): IsbnResult {
+  if (input.length > MAX_INPUT_LENGTH) {
+    return { ok: false, reason: `must be at most ${MAX_INPUT_LENGTH} characters` }
+  }
+  const compact = input.replace(SEPARATORS, '').toUpperCase()
+  if (!ISBN_SHAPE.test(compact)) {
+    return { ok: false, reason: 'must be 10 digits (the last may be X) or 13 digits, optionally separated by hyphens or spaces' }
+  }
+  const parsed = ISBN.parse(compact)
+  if (parsed === null || !parsed.isValid) {
+    return { ok: false, reason: 'has a wrong check digit or lies outside any registered ISBN range' }
+  }
+  return { ok: true, value: { isbn13: parsed.isbn13, isbn10: parsed.isbn10 ?? null } }
+}

@@ -1,0 +1,14 @@
+import type { FastifyReply } from 'fastify'
+
+/**
+ * An AbortSignal that fires when the client goes away before the response is finished, so
+ * upstream calls made on its behalf stop at once instead of running on for nobody.
+ */
+export function clientSignal(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController()
+  const response = reply.raw
+  response.once('close', () => {
+    if (!response.writableFinished) controller.abort(new Error('client closed the connection'))
+  })
+  return controller.signal
+}

@@ -1,0 +1,74 @@
+import { Pool } from 'undici'
+import type { FetchResult } from '../domain/outcome.js'
+import type { SourceName } from '../domain/sources.js'
+import { toSection } from './book-schemas.js'
+import { readJsonBody } from './read-json-body.js'
+
+export interface UpstreamClientOptions {
+  readonly source: SourceName
+  readonly baseUrl: URL
+  readonly maxBodyBytes: number
+  /** Upper bound of keep-alive sockets to this upstream. */
+  readonly connections: number
+}
+
+/**
+ * One upstream API over one undici keep-alive pool. Returns typed results and never throws,
+ * except when the caller's signal aborts: then it rejects with the signal's reason so the
+ * caller, who owns the timers, can tell a timeout from a client that left.
+ */
+export class UpstreamClient {
+  readonly source: SourceName
+  private readonly pool: Pool
+  private readonly basePath: string
+  private readonly maxBodyBytes: number
+
+  constructor(options: UpstreamClientOptions) {
+    this.source = options.source
+    this.maxBodyBytes = options.maxBodyBytes
+    this.basePath = options.baseUrl.pathname.replace(/\/+$/, '')
+    this.pool = new Pool(options.baseUrl.origin, {
+      connections: options.connections,
+      pipelining: 1,
+      keepAliveTimeout: 30_000
+    })
+  }
+
+  /** `isbn13` must already be normalized: it becomes part of the upstream path. */
+  async fetchBook(isbn13: string, signal: AbortSignal): Promise<FetchResult> {
+    if (!/^\d{13}$/.test(isbn13)) throw new TypeError(`not a normalized ISBN-13: ${isbn13}`)
+    try {
+      const { statusCode, headers, body } = await this.pool.request({
+        method: 'GET',
+        path: `${this.basePath}/books/${isbn13}`,
+        headers: { accept: 'application/json' },
+        signal
+      })
+      if (statusCode !== 200) {
+        await body.dump().catch(() => undefined)
+        if (statusCode === 404) return { status: 'not_found' }
+        return { status: 'error', httpStatus: statusCode, detail: `${this.source} answered HTTP ${statusCode}` }
+      }
+      const json = await readJsonBody(body, headers['content-length'], this.maxBodyBytes)
+      if (!json.ok) return { status: 'invalid_response', detail: `${this.source} ${json.detail}` }
+      const checked = toSection(this.source, json.value)
+      if (!checked.ok) return { status: 'invalid_response', detail: `${this.source} ${checked.detail}` }
+      return { status: 'ok', data: checked.section }
+    } catch (error) {
+      if (signal.aborted) throw signal.reason
+      return { status: 'error', detail: `${this.source} request failed: ${describeNetworkError(error)}` }
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close()
+  }
+}
+
+function describeNetworkError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code
+    return typeof code === 'string' ? code : error.message
+  }
+  return 'unknown error'
+}

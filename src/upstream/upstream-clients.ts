@@ -1,0 +1,24 @@
+import { SOURCE_NAMES, type SourceName } from '../domain/sources.js'
+import { UpstreamClient } from './upstream-client.js'
+
+export type UpstreamClients = Readonly<Record<SourceName, UpstreamClient>>
+
+export interface UpstreamClientsOptions {
+  readonly urls: Readonly<Record<SourceName, URL>>
+  readonly maxBodyBytes: number
+  readonly connectionsPerUpstream: number
+}
+
+export function createUpstreamClients(options: UpstreamClientsOptions): UpstreamClients {
+  const create = (source: SourceName): UpstreamClient => new UpstreamClient({
+    source,
+    baseUrl: options.urls[source],
+    maxBodyBytes: options.maxBodyBytes,
+    connections: options.connectionsPerUpstream
+  })
+  return { publisher: create('publisher'), reviews: create('reviews'), recommendations: create('recommendations') }
+}
+
+export async function closeUpstreamClients(clients: UpstreamClients): Promise<void> {
+  await Promise.all(SOURCE_NAMES.map((source) => clients[source].close()))
+}

@@ -1,0 +1,214 @@
+import { describe, it, expect } from 'vitest'
+import { ConfigError, loadConfig, withUpstreamUrls } from '../src/config.js'
+
+const URLS = {
+  PUBLISHER_API_URL: 'http://publisher.internal:8081',
+  REVIEWS_API_URL: 'https://reviews.internal/api/',
+  RECOMMENDATIONS_API_URL: 'http://127.0.0.1:8083'
+}
+
+function configErrorOf(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env)
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError)
+    return err as ConfigError
+  }
+  throw new Error('expected loadConfig to throw a ConfigError')
+}
+
+describe('loadConfig defaults', () => {
+  it('uses the documented defaults for an empty environment (demo mode)', () => {
+    const config = loadConfig({})
+    expect(config).toEqual({
+      host: '0.0.0.0',
+      port: 3000,
+      logLevel: 'info',
+      upstreamUrls: undefined,
+      upstreamTimeoutMs: { publisher: 1500, reviews: 1500, recommendations: 1500 },
+      requestDeadlineMs: 3000,
+      upstreamMaxBodyBytes: 1_048_576
+    })
+  })
+
+  it('treats empty strings as unset', () => {
+    const config = loadConfig({ PORT: '', HOST: '', LOG_LEVEL: '', PUBLISHER_API_URL: '', REVIEWS_API_URL: '', RECOMMENDATIONS_API_URL: '' })
+    expect(config.port).toBe(3000)
+    expect(config.host).toBe('0.0.0.0')
+    expect(config.logLevel).toBe('info')
+    expect(config.upstreamUrls).toBeUndefined()
+  })
+
+  it('reads PORT, HOST, LOG_LEVEL, REQUEST_DEADLINE_MS and UPSTREAM_MAX_BODY_BYTES', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'debug',
+      REQUEST_DEADLINE_MS: '5000',
+      UPSTREAM_MAX_BODY_BYTES: '2048'
+    })
+    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', logLevel: 'debug', requestDeadlineMs: 5000, upstreamMaxBodyBytes: 2048 })
+  })
+
+  it('trims surrounding whitespace from values', () => {
+    expect(loadConfig({ PORT: ' 8080 ', LOG_LEVEL: ' warn ' })).toMatchObject({ port: 8080, logLevel: 'warn' })
+  })
+
+  it.each(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])('accepts LOG_LEVEL=%s', (level) => {
+    expect(loadConfig({ LOG_LEVEL: level }).logLevel).toBe(level)
+  })
+})
+
+describe('loadConfig timeouts', () => {
+  it('applies UPSTREAM_TIMEOUT_MS to every source', () => {
+    expect(loadConfig({ UPSTREAM_TIMEOUT_MS: '900' }).upstreamTimeoutMs).toEqual({ publisher: 900, reviews: 900, recommendations: 900 })
+  })
+
+  it('lets a per-source variable override the shared timeout', () => {
+    const config = loadConfig({ UPSTREAM_TIMEOUT_MS: '900', REVIEWS_TIMEOUT_MS: '250' })
+    expect(config.upstreamTimeoutMs).toEqual({ publisher: 900, reviews: 250, recommendations: 900 })
+  })
+
+  it('reads each per-source override independently of the default', () => {
+    const config = loadConfig({ PUBLISHER_TIMEOUT_MS: '100', REVIEWS_TIMEOUT_MS: '200', RECOMMENDATIONS_TIMEOUT_MS: '300' })
+    expect(config.upstreamTimeoutMs).toEqual({ publisher: 100, reviews: 200, recommendations: 300 })
+  })
+
+  it.each(['0', '-5', '1.5', '1e3', 'abc', '600001', '0x10'])('rejects UPSTREAM_TIMEOUT_MS=%j', (value) => {
+    const error = configErrorOf({ UPSTREAM_TIMEOUT_MS: value })
+    expect(error.problems).toHaveLength(1)
+    expect(error.problems[0]).toContain('UPSTREAM_TIMEOUT_MS')
+  })
+
+  it('rejects a bad per-source override, naming it', () => {
+    const error = configErrorOf({ RECOMMENDATIONS_TIMEOUT_MS: 'soon' })
+    expect(error.problems).toHaveLength(1)
+    expect(error.problems[0]).toContain('RECOMMENDATIONS_TIMEOUT_MS')
+    expect(error.problems[0]).toContain('"soon"')
+  })
+})
+
+describe('loadConfig upstream URLs', () => {
+  it('turns all three URLs into URL objects', () => {
+    const { upstreamUrls } = loadConfig(URLS)
+    expect(upstreamUrls).toBeDefined()
+    expect(upstreamUrls?.publisher).toBeInstanceOf(URL)
+    expect(upstreamUrls?.reviews).toBeInstanceOf(URL)
+    expect(upstreamUrls?.recommendations).toBeInstanceOf(URL)
+    expect(upstreamUrls?.publisher.href).toBe('http://publisher.internal:8081/')
+    expect(upstreamUrls?.reviews.href).toBe('https://reviews.internal/api/')
+    expect(upstreamUrls?.recommendations.href).toBe('http://127.0.0.1:8083/')
+  })
+
+  it.each([
+    [['PUBLISHER_API_URL'], ['REVIEWS_API_URL', 'RECOMMENDATIONS_API_URL']],
+    [['REVIEWS_API_URL'], ['PUBLISHER_API_URL', 'RECOMMENDATIONS_API_URL']],
+    [['PUBLISHER_API_URL', 'RECOMMENDATIONS_API_URL'], ['REVIEWS_API_URL']],
+    [['REVIEWS_API_URL', 'RECOMMENDATIONS_API_URL'], ['PUBLISHER_API_URL']]
+  ] as const)('with only %j set, names the missing %j', (set, missing) => {
+    const env: Record<string, string> = {}
+    for (const name of set) env[name] = URLS[name]
+    const error = configErrorOf(env)
+    expect(error.problems).toHaveLength(1)
+    for (const name of missing) expect(error.problems[0]).toContain(name)
+    for (const name of set) expect(error.problems[0]).not.toContain(name)
+  })
+
+  it('counts an empty URL variable as unset when the others are set', () => {
+    const error = configErrorOf({ ...URLS, REVIEWS_API_URL: '' })
+    expect(error.problems).toHaveLength(1)
+    expect(error.problems[0]).toContain('REVIEWS_API_URL')
+  })
+
+  it('counts a whitespace-only URL variable as unset: all three blank is demo mode', () => {
+    // Bug: setCount counts "  " as set while the reader trims it to unset, so upstreamUrls
+    // becomes { publisher: undefined, ... } instead of undefined (demo mode).
+    const config = loadConfig({ PUBLISHER_API_URL: ' ', REVIEWS_API_URL: ' ', RECOMMENDATIONS_API_URL: ' ' })
+    expect(config.upstreamUrls).toBeUndefined()
+  })
+
+  it('counts a whitespace-only URL variable as unset: a startup error names it when the others are set', () => {
+    // Bug: today this returns a config whose upstreamUrls.reviews is undefined, with no error.
+    const error = configErrorOf({ ...URLS, REVIEWS_API_URL: '   ' })
+    expect(error.problems.join('\n')).toContain('REVIEWS_API_URL')
+  })
+
+  it.each([
+    ['ftp scheme', 'ftp://publisher.internal/'],
+    ['file scheme', 'file:///etc/passwd'],
+    ['garbage', 'not a url'],
+    ['no scheme', 'publisher.internal:8081'],
+    ['javascript scheme', 'javascript:alert(1)']
+  ])('rejects a non-http(s) URL (%s), naming that variable', (_label, value) => {
+    const error = configErrorOf({ ...URLS, PUBLISHER_API_URL: value })
+    expect(error.problems).toHaveLength(1)
+    expect(error.problems[0]).toContain('PUBLISHER_API_URL')
+    expect(error.problems[0]).toMatch(/http\(s\)/)
+  })
+
+  it('rejects a URL with a query or fragment', () => {
+    const error = configErrorOf({ ...URLS, REVIEWS_API_URL: 'http://reviews.internal/?key=1', RECOMMENDATIONS_API_URL: 'http://r.internal/#x' })
+    expect(error.problems).toHaveLength(2)
+    expect(error.problems.join('\n')).toContain('REVIEWS_API_URL')
+    expect(error.problems.join('\n')).toContain('RECOMMENDATIONS_API_URL')
+  })
+
+  it('reports a bad URL even when it is the only one set', () => {
+    const error = configErrorOf({ REVIEWS_API_URL: 'ftp://x' })
+    const all = error.problems.join('\n')
+    expect(all).toContain('REVIEWS_API_URL must be an http(s) URL')
+    expect(all).toContain('PUBLISHER_API_URL')
+    expect(all).toContain('RECOMMENDATIONS_API_URL')
+  })
+})
+
+describe('loadConfig errors', () => {
+  it('collects every bad variable into one ConfigError', () => {
+    const error = configErrorOf({ PORT: 'abc', UPSTREAM_TIMEOUT_MS: '-5', LOG_LEVEL: 'loud' })
+    expect(error.name).toBe('ConfigError')
+    expect(error).toBeInstanceOf(Error)
+    expect(error.problems).toHaveLength(3)
+    const all = error.problems.join('\n')
+    expect(all).toContain('PORT')
+    expect(all).toContain('"abc"')
+    expect(all).toContain('UPSTREAM_TIMEOUT_MS')
+    expect(all).toContain('"-5"')
+    expect(all).toContain('LOG_LEVEL')
+    expect(all).toContain('"loud"')
+    for (const problem of error.problems) expect(error.message).toContain(problem)
+  })
+
+  it('collects URL problems together with number problems', () => {
+    const error = configErrorOf({ ...URLS, PUBLISHER_API_URL: 'ftp://x', REQUEST_DEADLINE_MS: 'later', PORT: '70000' })
+    const all = error.problems.join('\n')
+    expect(error.problems).toHaveLength(3)
+    expect(all).toContain('PUBLISHER_API_URL')
+    expect(all).toContain('REQUEST_DEADLINE_MS')
+    expect(all).toContain('PORT')
+  })
+
+  it('rejects PORT outside 0..65535 and accepts its bounds', () => {
+    expect(configErrorOf({ PORT: '65536' }).problems[0]).toContain('PORT')
+    expect(loadConfig({ PORT: '0' }).port).toBe(0)
+    expect(loadConfig({ PORT: '65535' }).port).toBe(65_535)
+  })
+
+  it('rejects UPSTREAM_MAX_BODY_BYTES below 1024', () => {
+    expect(configErrorOf({ UPSTREAM_MAX_BODY_BYTES: '1023' }).problems[0]).toContain('UPSTREAM_MAX_BODY_BYTES')
+  })
+})
+
+describe('withUpstreamUrls', () => {
+  it('fills the URLs of a demo-mode config and keeps everything else', () => {
+    const config = loadConfig({ PORT: '4000', REVIEWS_TIMEOUT_MS: '300' })
+    const urls = {
+      publisher: new URL('http://127.0.0.1:40001'),
+      reviews: new URL('http://127.0.0.1:40002'),
+      recommendations: new URL('http://127.0.0.1:40003')
+    }
+    const filled = withUpstreamUrls(config, urls)
+    expect(filled.upstreamUrls).toEqual(urls)
+    expect(filled).toEqual({ ...config, upstreamUrls: urls })
+    expect(config.upstreamUrls).toBeUndefined()
+  })
+})

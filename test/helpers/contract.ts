@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs'
+import { Ajv2020 } from 'ajv/dist/2020.js'
+import addFormats from 'ajv-formats'
+import { parse } from 'yaml'
+import { expect } from 'vitest'
+
+interface OpenApiDocument {
+  paths: Record<string, Record<string, { responses: Record<string, ResponseObject> }>>
+  components: Record<string, Record<string, unknown>>
+}
+interface ResponseObject {
+  $ref?: string
+  content?: Record<string, { schema: object }>
+  headers?: Record<string, unknown>
+}
+
+const document = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')) as OpenApiDocument
+const ajv = new Ajv2020({ strict: false, allErrors: true })
+addFormats.default(ajv)
+ajv.addSchema({ ...document, $id: 'openapi.yaml' })
+
+export interface ContractResponse {
+  readonly statusCode: number
+  readonly headers: Record<string, unknown>
+  readonly body: string
+}
+
+/**
+ * Asserts that a response is one the contract promises: the route, method and status are
+ * declared, and the body validates against the declared schema for its media type.
+ */
+export function expectMatchesContract(route: string, method: string, response: ContractResponse): void {
+  const operation = document.paths[route]?.[method.toLowerCase()]
+  expect(operation, `${method} ${route} is not in openapi.yaml`).toBeDefined()
+  const status = String(response.statusCode)
+  let pointer = ['paths', route, method.toLowerCase(), 'responses', status]
+  let declared = operation?.responses[status]
+  expect(declared, `${method} ${route} does not declare status ${status}`).toBeDefined()
+  if (declared?.$ref !== undefined) {
+    pointer = declared.$ref.replace(/^#\//, '').split('/').map(unescapePointer)
+    declared = at(pointer) as ResponseObject
+  }
+  const mediaType = String(response.headers['content-type'] ?? '').split(';')[0]?.trim() ?? ''
+  if (response.statusCode === 304 || declared?.content === undefined) {
+    expect(response.body).toBe('')
+    return
+  }
+  expect(declared.content[mediaType], `${method} ${route} ${status} does not declare ${mediaType}`).toBeDefined()
+  if (!mediaType.endsWith('json')) return
+  // Validating in place keeps the schema's own $refs resolvable against the whole document.
+  const schemaPointer = [...pointer, 'content', mediaType, 'schema'].map(escapePointer).join('/')
+  const validate = ajv.compile({ $ref: `openapi.yaml#/${schemaPointer}` })
+  const valid = validate(JSON.parse(response.body))
+  expect(validate.errors ?? [], `${method} ${route} ${status} body: ${response.body.slice(0, 500)}`).toEqual([])
+  expect(valid).toBe(true)
+}
+
+function at(pointer: readonly string[]): unknown {
+  return pointer.reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], document)
+}
+
+const escapePointer = (key: string): string => encodeURIComponent(key.replace(/~/g, '~0').replace(/\//g, '~1'))
+const unescapePointer = (key: string): string => decodeURIComponent(key).replace(/~1/g, '/').replace(/~0/g, '~')

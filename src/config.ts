@@ -46,9 +46,9 @@ export function loadConfig(env: Env = process.env): Config {
     read.integer(TIMEOUT_VARIABLES[s], upstreamTimeoutDefault, 1, 600_000))
 
   const urls = mapSources((s) => read.httpUrl(URL_VARIABLES[s]))
-  const setCount = SOURCE_NAMES.filter((s) => env[URL_VARIABLES[s]] !== undefined && env[URL_VARIABLES[s]] !== '').length
+  const setCount = SOURCE_NAMES.filter((s) => read.isSet(URL_VARIABLES[s])).length
   if (setCount > 0 && setCount < SOURCE_NAMES.length) {
-    const missing = SOURCE_NAMES.filter((s) => !env[URL_VARIABLES[s]]).map((s) => URL_VARIABLES[s])
+    const missing = SOURCE_NAMES.filter((s) => !read.isSet(URL_VARIABLES[s])).map((s) => URL_VARIABLES[s])
     problems.push(`${missing.join(', ')} must be set too: set all three upstream URLs, or none for demo mode`)
   }
 
@@ -81,6 +81,11 @@ class EnvReader {
   private raw(name: string): string | undefined {
     const value = this.env[name]?.trim()
     return value === undefined || value === '' ? undefined : value
+  }
+
+  /** Blank counts as unset: `FOO=` or `FOO=" "` in a compose file means "not configured". */
+  isSet(name: string): boolean {
+    return this.raw(name) !== undefined
   }
 
   string(name: string, fallback: string): string {

@@ -2,12 +2,14 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
 import { startDemoUpstreams } from './demo/demo-upstreams.js'
 import { requestIdOf } from './http/request-id.js'
+import loadShedding from './plugins/load-shedding.js'
 import problemDetails from './plugins/problem-details.js'
+import rateLimiting from './plugins/rate-limit.js'
 import requestLogging from './plugins/request-logging.js'
 import booksRoutes from './routes/books.js'
 import healthRoutes from './routes/health.js'
 import openapiRoutes from './routes/openapi.js'
-import { closeUpstreamClients, createUpstreamClients } from './upstream/upstream-clients.js'
+import { closeUpstreamClients, createResilientSources, createUpstreamClients } from './upstream/upstream-clients.js'
 
 // Enough sockets for the default concurrency without letting one upstream take them all.
 const CONNECTIONS_PER_UPSTREAM = 128
@@ -22,7 +24,8 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     logger: { level: config.logLevel },
     // Our own one-line-per-request log replaces Fastify's two lines (plugins/request-logging).
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
-    genReqId: requestIdOf
+    genReqId: requestIdOf,
+    trustProxy: trustProxyOption(config.trustProxy)
   })
 
   let urls = config.upstreamUrls
@@ -39,15 +42,23 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     connectionsPerUpstream: CONNECTIONS_PER_UPSTREAM
   })
   app.addHook('onClose', () => closeUpstreamClients(clients))
+  const sources = createResilientSources(clients, config.resilience, app.log)
 
+  await app.register(loadShedding, config.loadShedding)
+  await app.register(rateLimiting, config.rateLimit)
   await app.register(problemDetails)
   await app.register(requestLogging)
   await app.register(healthRoutes)
   await app.register(openapiRoutes)
   await app.register(booksRoutes, {
-    sources: clients,
+    sources,
     timeoutsMs: config.upstreamTimeoutMs,
     deadlineMs: config.requestDeadlineMs
   })
   return app
+}
+
+/** A hop count trusts that many proxies in front of us (proxy-addr's `hop` is 0-based). */
+function trustProxyOption(trust: Config['trustProxy']): boolean | string | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust
 }

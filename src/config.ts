@@ -1,5 +1,6 @@
 import type { LevelWithSilent } from 'pino'
 import { SOURCE_NAMES, type SourceName } from './domain/sources.js'
+import type { ResiliencePolicies } from './upstream/resilient-source.js'
 
 export interface Config {
   readonly host: string
@@ -10,6 +11,12 @@ export interface Config {
   readonly upstreamTimeoutMs: Readonly<Record<SourceName, number>>
   readonly requestDeadlineMs: number
   readonly upstreamMaxBodyBytes: number
+  /** Per-upstream policies; every upstream gets its own instance of each. */
+  readonly resilience: ResiliencePolicies
+  readonly rateLimit: { readonly max: number; readonly windowMs: number }
+  /** Fastify's `trustProxy`: false, true, a hop count, or a list of trusted addresses. */
+  readonly trustProxy: boolean | number | string
+  readonly loadShedding: { readonly maxEventLoopDelayMs: number; readonly maxHeapUsedRatio: number }
 }
 
 export class ConfigError extends Error {
@@ -60,7 +67,36 @@ export function loadConfig(env: Env = process.env): Config {
     upstreamUrls: setCount === SOURCE_NAMES.length ? (urls as Record<SourceName, URL>) : undefined,
     upstreamTimeoutMs,
     requestDeadlineMs: read.integer('REQUEST_DEADLINE_MS', 3000, 1, 600_000),
-    upstreamMaxBodyBytes: read.integer('UPSTREAM_MAX_BODY_BYTES', 1_048_576, 1024, 512 * 1_048_576)
+    upstreamMaxBodyBytes: read.integer('UPSTREAM_MAX_BODY_BYTES', 1_048_576, 1024, 512 * 1_048_576),
+    resilience: {
+      maxConcurrency: read.integer('UPSTREAM_MAX_CONCURRENCY', 64, 1, 10_000),
+      maxQueue: read.integer('UPSTREAM_MAX_QUEUE', 256, 0, 100_000),
+      breaker: {
+        consecutiveFailures: read.integer('BREAKER_CONSECUTIVE_FAILURES', 5, 1, 10_000),
+        failureRate: read.number('BREAKER_FAILURE_RATE', 0.5, 0.01, 1),
+        windowMs: read.integer('BREAKER_WINDOW_MS', 10_000, 1000, 600_000),
+        minCalls: read.integer('BREAKER_MIN_CALLS', 20, 1, 1_000_000),
+        halfOpenAfterMs: read.integer('BREAKER_HALF_OPEN_AFTER_MS', 5000, 10, 600_000)
+      },
+      retry: {
+        enabled: read.boolean('RETRY_ENABLED', true),
+        baseDelayMs: read.integer('RETRY_BASE_DELAY_MS', 50, 0, 10_000)
+      },
+      hedge: {
+        enabled: read.boolean('HEDGE_ENABLED', true),
+        minDelayMs: read.integer('HEDGE_MIN_DELAY_MS', 20, 1, 60_000),
+        maxRatio: read.number('HEDGE_MAX_RATIO', 0.05, 0, 1)
+      }
+    },
+    rateLimit: {
+      max: read.integer('RATE_LIMIT_MAX', 600, 0, 100_000_000),
+      windowMs: read.integer('RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000)
+    },
+    trustProxy: read.trustProxy('TRUST_PROXY'),
+    loadShedding: {
+      maxEventLoopDelayMs: read.integer('SHED_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
+      maxHeapUsedRatio: read.number('SHED_MAX_HEAP_USED_RATIO', 0.9, 0, 1)
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return config
@@ -101,6 +137,37 @@ class EnvReader {
       return fallback
     }
     return parsed
+  }
+
+  number(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name)
+    if (value === undefined) return fallback
+    const parsed = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN
+    if (!(parsed >= min && parsed <= max)) {
+      this.problems.push(`${name} must be a number from ${min} to ${max}, got "${value}"`)
+      return fallback
+    }
+    return parsed
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase()
+    if (value === undefined) return fallback
+    if (value === 'true' || value === '1') return true
+    if (value === 'false' || value === '0') return false
+    this.problems.push(`${name} must be true or false, got "${value}"`)
+    return fallback
+  }
+
+  /** `false` (default), `true`, a hop count, or a comma-separated list of addresses/CIDRs. */
+  trustProxy(name: string): boolean | number | string {
+    const value = this.raw(name)
+    if (value === undefined || value.toLowerCase() === 'false') return false
+    if (value.toLowerCase() === 'true') return true
+    if (/^\d+$/.test(value)) return Number(value)
+    if (/^[0-9a-fA-F.:/, ]+$/.test(value)) return value
+    this.problems.push(`${name} must be true, false, a hop count or a list of addresses, got "${value}"`)
+    return false
   }
 
   oneOf(name: string, fallback: string, allowed: readonly string[]): string {

@@ -27,8 +27,46 @@ describe('loadConfig defaults', () => {
       upstreamUrls: undefined,
       upstreamTimeoutMs: { publisher: 1500, reviews: 1500, recommendations: 1500 },
       requestDeadlineMs: 3000,
-      upstreamMaxBodyBytes: 1_048_576
+      upstreamMaxBodyBytes: 1_048_576,
+      resilience: {
+        maxConcurrency: 64,
+        maxQueue: 256,
+        breaker: { consecutiveFailures: 5, failureRate: 0.5, windowMs: 10_000, minCalls: 20, halfOpenAfterMs: 5000 },
+        retry: { enabled: true, baseDelayMs: 50 },
+        hedge: { enabled: true, minDelayMs: 20, maxRatio: 0.05 }
+      },
+      rateLimit: { max: 600, windowMs: 60_000 },
+      trustProxy: false,
+      loadShedding: { maxEventLoopDelayMs: 1000, maxHeapUsedRatio: 0.9 }
     })
+  })
+
+  it('reads the resilience, rate limit and shedding variables', () => {
+    const config = loadConfig({
+      UPSTREAM_MAX_CONCURRENCY: '8', UPSTREAM_MAX_QUEUE: '0', BREAKER_FAILURE_RATE: '0.25',
+      HEDGE_ENABLED: 'false', RETRY_ENABLED: '0', RATE_LIMIT_MAX: '0', TRUST_PROXY: '2',
+      SHED_MAX_HEAP_USED_RATIO: '0'
+    })
+    expect(config.resilience.maxConcurrency).toBe(8)
+    expect(config.resilience.maxQueue).toBe(0)
+    expect(config.resilience.breaker.failureRate).toBe(0.25)
+    expect(config.resilience.hedge.enabled).toBe(false)
+    expect(config.resilience.retry.enabled).toBe(false)
+    expect(config.rateLimit.max).toBe(0)
+    expect(config.trustProxy).toBe(2)
+    expect(config.loadShedding.maxHeapUsedRatio).toBe(0)
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toBe('10.0.0.0/8, 127.0.0.1')
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true)
+  })
+
+  it('names every bad resilience variable at once', () => {
+    try {
+      loadConfig({ HEDGE_ENABLED: 'maybe', BREAKER_FAILURE_RATE: '2', TRUST_PROXY: 'evil.example', HEDGE_MAX_RATIO: '-1' })
+      expect.unreachable()
+    } catch (error) {
+      const message = String(error)
+      for (const name of ['HEDGE_ENABLED', 'BREAKER_FAILURE_RATE', 'TRUST_PROXY', 'HEDGE_MAX_RATIO']) expect(message).toContain(name)
+    }
   })
 
   it('treats empty strings as unset', () => {

@@ -3,7 +3,8 @@ import type { SourceName } from '../domain/sources.js'
 
 /** Anything that can fetch one section of a book: an upstream client, or a fake in tests. */
 export interface BookSource {
-  fetchBook(isbn13: string, signal: AbortSignal): Promise<FetchResult>
+  /** `deadlineAt` (a `performance.now()` time) tells retries how much time is left. */
+  fetchBook(isbn13: string, signal: AbortSignal, deadlineAt: number): Promise<FetchResult>
 }
 
 export interface CallSourceOptions {
@@ -35,7 +36,7 @@ export async function callSource(options: CallSourceOptions): Promise<SourceOutc
   signal.addEventListener('abort', cancel, { once: true })
 
   try {
-    const result = await settleOnAbort(source.fetchBook(isbn13, controller.signal), controller.signal)
+    const result = await settleOnAbort(source.fetchBook(isbn13, controller.signal, started + timeoutMs), controller.signal)
     return { ...result, durationMs: elapsed() }
   } catch {
     if (timedOut) {

@@ -47,11 +47,15 @@ function sectionOf(outcome: SourceOutcome): unknown {
 }
 
 export function reportsOf(outcomes: SourceOutcomes): SourceReports {
-  const report = ({ status, durationMs, httpStatus, cache, detail }: SourceOutcome): SourceReport => {
+  const report = (outcome: SourceOutcome): SourceReport => {
+    const { status, durationMs, httpStatus, cache, detail, retried, hedged, coalesced } = outcome
     const out: SourceReport = { status, durationMs }
     if (httpStatus !== undefined) out.httpStatus = httpStatus
     if (cache !== undefined) out.cache = cache
     if (detail !== undefined) out.detail = detail
+    if (retried === true) out.retried = true
+    if (hedged === true) out.hedged = true
+    if (coalesced === true) out.coalesced = true
     return out
   }
   return {

@@ -8,6 +8,9 @@ export interface SourceReport {
   httpStatus?: number
   cache?: CacheState
   detail?: string
+  retried?: boolean
+  hedged?: boolean
+  coalesced?: boolean
 }
 
 export type SourceReports = Record<SourceName, SourceReport>

@@ -12,15 +12,33 @@ export type SourceStatus =
 
 export type CacheState = 'hit' | 'stale' | 'miss'
 
+/** How the resilience policies shaped a call; shown in `sources.<name>` when true. */
+export interface PolicyMarks {
+  /** A second attempt was made after a retryable failure. */
+  readonly retried?: boolean
+  /** A duplicate request was sent because the first was slower than usual. */
+  readonly hedged?: boolean
+  /** The answer was shared with concurrent requests for the same ISBN. */
+  readonly coalesced?: boolean
+}
+
 /** What one upstream call produced, before timing is attached. */
-export type FetchResult =
+export type FetchResult = PolicyMarks & (
   | { readonly status: 'ok'; readonly data: unknown }
   | { readonly status: 'not_found' }
-  | { readonly status: 'error'; readonly httpStatus?: number; readonly detail: string }
+  | {
+    readonly status: 'error'
+    readonly httpStatus?: number
+    readonly detail: string
+    /** From the upstream's Retry-After header, when it sent one. */
+    readonly retryAfterMs?: number
+  }
   | { readonly status: 'invalid_response'; readonly detail: string }
+  | { readonly status: 'circuit_open' | 'overloaded'; readonly detail: string }
+)
 
 /** `sources.<name>` of the BookView, with the section data kept beside it. */
-export interface SourceOutcome {
+export interface SourceOutcome extends PolicyMarks {
   readonly status: SourceStatus
   readonly durationMs: number
   readonly data?: unknown

@@ -9,6 +9,8 @@ export const PROBLEM_TYPES = {
   'book-not-found': 'Book not found',
   'upstreams-failed': 'Upstream sources failed',
   'upstreams-timeout': 'Upstream sources timed out',
+  'rate-limited': 'Too many requests',
+  'service-unavailable': 'Service unavailable',
   'not-found': 'Not found',
   internal: 'Internal server error'
 } as const

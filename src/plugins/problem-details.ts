@@ -13,6 +13,7 @@ async function problemDetails(app: FastifyInstance): Promise<void> {
       request.log.error({ err: error }, 'request failed')
       return sendProblem(reply, problemOf('internal', 500, 'An unexpected error occurred.'))
     }
+    if (status === 429) return sendProblem(reply, problemOf('rate-limited', 429, error.message))
     if (error.validation) return sendProblem(reply, problemOf('invalid-parameter', 400, error.message))
     return sendProblem(reply, genericProblem(status, error.message))
   })

@@ -3,6 +3,7 @@ import type { FetchResult } from '../domain/outcome.js'
 import type { SourceName } from '../domain/sources.js'
 import { toSection } from './book-schemas.js'
 import { readJsonBody } from './read-json-body.js'
+import { parseRetryAfter } from './retry-after.js'
 
 export interface UpstreamClientOptions {
   readonly source: SourceName
@@ -47,7 +48,11 @@ export class UpstreamClient {
       if (statusCode !== 200) {
         await body.dump().catch(() => undefined)
         if (statusCode === 404) return { status: 'not_found' }
-        return { status: 'error', httpStatus: statusCode, detail: `${this.source} answered HTTP ${statusCode}` }
+        const detail = `${this.source} answered HTTP ${statusCode}`
+        const retryAfterMs = parseRetryAfter(headers['retry-after'])
+        return retryAfterMs === undefined
+          ? { status: 'error', httpStatus: statusCode, detail }
+          : { status: 'error', httpStatus: statusCode, detail, retryAfterMs }
       }
       const json = await readJsonBody(body, headers['content-length'], this.maxBodyBytes)
       if (!json.ok) return { status: 'invalid_response', detail: `${this.source} ${json.detail}` }

@@ -1,4 +1,5 @@
 import { SOURCE_NAMES, type SourceName } from '../domain/sources.js'
+import { ResilientSource, type PolicyLogger, type ResiliencePolicies } from './resilient-source.js'
 import { UpstreamClient } from './upstream-client.js'
 
 export type UpstreamClients = Readonly<Record<SourceName, UpstreamClient>>
@@ -21,4 +22,12 @@ export function createUpstreamClients(options: UpstreamClientsOptions): Upstream
 
 export async function closeUpstreamClients(clients: UpstreamClients): Promise<void> {
   await Promise.all(SOURCE_NAMES.map((source) => clients[source].close()))
+}
+
+export type ResilientSources = Readonly<Record<SourceName, ResilientSource>>
+
+/** Each upstream gets its own policy instances: one upstream's trouble never trips another's. */
+export function createResilientSources(clients: UpstreamClients, policies: ResiliencePolicies, log: PolicyLogger): ResilientSources {
+  const wrap = (source: SourceName): ResilientSource => new ResilientSource(clients[source], policies, log)
+  return { publisher: wrap('publisher'), reviews: wrap('reviews'), recommendations: wrap('recommendations') }
 }

@@ -1,0 +1,81 @@
+import type { FetchResult } from '../../domain/outcome.js'
+import type { LatencyTracker } from './latency-tracker.js'
+
+export interface HedgeOptions {
+  readonly enabled: boolean
+  /** Never hedge sooner than this, whatever the p95 says. */
+  readonly minDelayMs: number
+  /** At most this share of calls may send a hedge (e.g. 0.05). */
+  readonly maxRatio: number
+}
+
+// Counters are halved now and then so the budget follows recent traffic, not all of history.
+const BUDGET_HALF_LIFE_CALLS = 10_000
+
+/**
+ * Hedged requests ("The Tail at Scale"): when a call has not answered by the upstream's
+ * rolling p95, one duplicate is sent; the first real answer wins and the other is aborted.
+ */
+export class Hedger {
+  private calls = 0
+  private hedges = 0
+
+  constructor(private readonly tracker: LatencyTracker, private readonly options: HedgeOptions) {}
+
+  /**
+   * `send` makes one upstream request; `canHedge` says whether there is capacity for a
+   * duplicate right now (a hedge never queues behind other calls).
+   */
+  async run(
+    send: (signal: AbortSignal) => Promise<FetchResult>,
+    signal: AbortSignal,
+    canHedge: () => boolean
+  ): Promise<FetchResult> {
+    this.countCall()
+    const p95 = this.tracker.p95()
+    if (!this.options.enabled || p95 === undefined) return send(signal)
+
+    const attempts: Array<{ controller: AbortController; result: Promise<FetchResult> }> = []
+    const launch = (): Promise<FetchResult> => {
+      const controller = new AbortController()
+      const abort = (): void => controller.abort(signal.reason)
+      signal.addEventListener('abort', abort, { once: true })
+      const result = send(controller.signal).finally(() => signal.removeEventListener('abort', abort))
+      attempts.push({ controller, result })
+      return result
+    }
+
+    const primary = launch()
+    let timer: NodeJS.Timeout | undefined
+    const hedged = new Promise<FetchResult>((resolve, reject) => {
+      timer = setTimeout(() => {
+        if (!this.budgetAllows() || !canHedge()) return
+        this.hedges++
+        launch().then(resolve, reject)
+      }, Math.max(this.options.minDelayMs, p95))
+    })
+    try {
+      const first = await Promise.race([primary.then((r) => ({ r, hedge: false })), hedged.then((r) => ({ r, hedge: true }))])
+      const winner = first.r.status === 'error' && attempts.length > 1
+        ? await (first.hedge ? primary : hedged) // an error waits for the other attempt's answer
+        : first.r
+      return attempts.length > 1 ? { ...winner, hedged: true } : winner
+    } finally {
+      clearTimeout(timer)
+      // The loser (if any) is aborted: its answer is no longer wanted.
+      for (const attempt of attempts) attempt.controller.abort(new Error('hedge lost'))
+    }
+  }
+
+  private countCall(): void {
+    this.calls++
+    if (this.calls >= BUDGET_HALF_LIFE_CALLS) {
+      this.calls /= 2
+      this.hedges /= 2
+    }
+  }
+
+  private budgetAllows(): boolean {
+    return this.hedges + 1 <= this.options.maxRatio * this.calls
+  }
+}

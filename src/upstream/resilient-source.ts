@@ -1,0 +1,100 @@
+import {
+  BrokenCircuitError, bulkhead, BulkheadRejectedError, TaskCancelledError,
+  type BulkheadPolicy, type CircuitBreakerPolicy
+} from 'cockatiel'
+import type { BookSource } from '../aggregate/call-source.js'
+import type { FetchResult } from '../domain/outcome.js'
+import type { SourceName } from '../domain/sources.js'
+import { breakerStateName, createCircuitBreaker, type BreakerState, type CircuitBreakerOptions } from './policies/circuit-breaker.js'
+import { Coalescer } from './policies/coalescer.js'
+import { Hedger, type HedgeOptions } from './policies/hedge.js'
+import { LatencyTracker } from './policies/latency-tracker.js'
+import { withRetry, type RetryOptions } from './policies/retry.js'
+import type { UpstreamClient } from './upstream-client.js'
+
+export interface ResiliencePolicies {
+  readonly maxConcurrency: number
+  readonly maxQueue: number
+  readonly breaker: CircuitBreakerOptions
+  readonly retry: RetryOptions
+  readonly hedge: HedgeOptions
+}
+
+/** The little logging the policies do: circuit state changes. */
+export interface PolicyLogger {
+  warn(fields: object, message: string): void
+}
+
+// A retry is only worth sending if the deadline leaves at least this much for it.
+const MIN_ATTEMPT_MS = 20
+
+/**
+ * One upstream behind its policies, outermost first: coalescing (one call per ISBN in
+ * flight) → circuit breaker → retry → hedging → bulkhead (every request, hedges and retries
+ * included, takes a slot) → the HTTP client.
+ */
+export class ResilientSource implements BookSource {
+  private readonly coalescer = new Coalescer<string, FetchResult>()
+  private readonly breaker: CircuitBreakerPolicy
+  private readonly bulkhead: BulkheadPolicy
+  private readonly latency = new LatencyTracker()
+  private readonly hedger: Hedger
+
+  constructor(
+    private readonly client: UpstreamClient,
+    private readonly policies: ResiliencePolicies,
+    private readonly log: PolicyLogger
+  ) {
+    this.breaker = createCircuitBreaker(policies.breaker)
+    this.breaker.onStateChange((state) => {
+      this.log.warn({ source: this.name, circuit: breakerStateName(state) }, `${this.name} circuit ${breakerStateName(state)}`)
+    })
+    this.bulkhead = bulkhead(policies.maxConcurrency, policies.maxQueue)
+    this.hedger = new Hedger(this.latency, policies.hedge)
+  }
+
+  get name(): SourceName {
+    return this.client.source
+  }
+
+  get circuitState(): BreakerState {
+    return breakerStateName(this.breaker.state)
+  }
+
+  async fetchBook(isbn13: string, signal: AbortSignal, deadlineAt: number): Promise<FetchResult> {
+    const { value, shared } = await this.coalescer.run(isbn13, signal, (sharedSignal) => this.guarded(isbn13, sharedSignal, deadlineAt))
+    return shared ? { ...value, coalesced: true } : value
+  }
+
+  private async guarded(isbn13: string, signal: AbortSignal, deadlineAt: number): Promise<FetchResult> {
+    try {
+      return await this.breaker.execute(() => withRetry(
+        () => this.hedger.run((attemptSignal) => this.request(isbn13, attemptSignal), signal, () => this.bulkhead.executionSlots > 0),
+        this.policies.retry,
+        { signal, deadlineAt, expectedAttemptMs: Math.max(MIN_ATTEMPT_MS, this.latency.p95() ?? 0) }
+      ), signal)
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) {
+        return { status: 'circuit_open', detail: `${this.name} circuit is open after repeated failures; not called` }
+      }
+      throw error
+    }
+  }
+
+  private async request(isbn13: string, signal: AbortSignal): Promise<FetchResult> {
+    try {
+      return await this.bulkhead.execute(async ({ signal: slotSignal }) => {
+        const started = performance.now()
+        const result = await this.client.fetchBook(isbn13, slotSignal)
+        if (result.status !== 'error') this.latency.record(performance.now() - started)
+        return result
+      }, signal)
+    } catch (error) {
+      if (error instanceof BulkheadRejectedError) {
+        return { status: 'overloaded', detail: `${this.name} has ${this.policies.maxConcurrency} calls in flight and ${this.policies.maxQueue} queued` }
+      }
+      if (error instanceof TaskCancelledError) throw signal.reason
+      throw error
+    }
+  }
+}

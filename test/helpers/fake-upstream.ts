@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net'
 /** How a fake upstream answers one request; faults are injected here. */
 export type Behaviour =
   | { kind: 'json'; status?: number; body: unknown; delayMs?: number }
-  | { kind: 'raw'; status?: number; body: string; delayMs?: number; contentLength?: number }
+  | { kind: 'raw'; status?: number; body: string; delayMs?: number; contentLength?: number; headers?: Record<string, string> }
   | { kind: 'hang' }
   | { kind: 'reset'; delayMs?: number }
   /** Streams `chunks` chunks of `chunkBytes` each, without a Content-Length. */
@@ -96,7 +96,7 @@ function play(behaviour: Behaviour, req: IncomingMessage, res: ServerResponse): 
     case 'json':
       return later(behaviour.delayMs, () => send(res, behaviour.status ?? 200, JSON.stringify(behaviour.body)))
     case 'raw':
-      return later(behaviour.delayMs, () => send(res, behaviour.status ?? 200, behaviour.body, behaviour.contentLength))
+      return later(behaviour.delayMs, () => send(res, behaviour.status ?? 200, behaviour.body, behaviour.contentLength, behaviour.headers))
     case 'stream': {
       res.writeHead(200, { 'content-type': 'application/json' })
       const chunk = Buffer.alloc(behaviour.chunkBytes, 0x20)
@@ -113,10 +113,11 @@ function play(behaviour: Behaviour, req: IncomingMessage, res: ServerResponse): 
   }
 }
 
-function send(res: ServerResponse, status: number, body: string, contentLength?: number): void {
+function send(res: ServerResponse, status: number, body: string, contentLength?: number, headers: Record<string, string> = {}): void {
   res.writeHead(status, {
     'content-type': 'application/json',
-    'content-length': contentLength ?? Buffer.byteLength(body)
+    'content-length': contentLength ?? Buffer.byteLength(body),
+    ...headers
   })
   res.end(body)
 }

@@ -1,7 +1,9 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import { createBookSources } from './book-sources.js'
 import type { Config } from './config.js'
 import { startDemoUpstreams } from './demo/demo-upstreams.js'
 import { requestIdOf } from './http/request-id.js'
+import compression from './plugins/compression.js'
 import loadShedding from './plugins/load-shedding.js'
 import problemDetails from './plugins/problem-details.js'
 import rateLimiting from './plugins/rate-limit.js'
@@ -9,15 +11,12 @@ import requestLogging from './plugins/request-logging.js'
 import booksRoutes from './routes/books.js'
 import healthRoutes from './routes/health.js'
 import openapiRoutes from './routes/openapi.js'
-import { closeUpstreamClients, createResilientSources, createUpstreamClients } from './upstream/upstream-clients.js'
-
-// Enough sockets for the default concurrency without letting one upstream take them all.
-const CONNECTIONS_PER_UPSTREAM = 128
+import readinessRoutes from './routes/readiness.js'
 
 /**
  * Builds the service without listening (tests `inject` into it; server.ts listens). With no
  * upstream URLs configured it starts the built-in demo upstreams on loopback and uses them
- * through the same clients as production.
+ * through the same clients as production. Third-party plugins first, then ours, then routes.
  */
 export async function buildApp(config: Config): Promise<FastifyInstance> {
   const app = Fastify({
@@ -36,22 +35,20 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     app.log.info({ upstreams: demo.urls, tryIsbns: demo.sampleIsbns },
       'demo mode: no upstream URLs configured, serving the built-in demo catalog')
   }
-  const clients = createUpstreamClients({
-    urls,
-    maxBodyBytes: config.upstreamMaxBodyBytes,
-    connectionsPerUpstream: CONNECTIONS_PER_UPSTREAM
-  })
-  app.addHook('onClose', () => closeUpstreamClients(clients))
-  const sources = createResilientSources(clients, config.resilience, app.log)
+  const stack = createBookSources(config, urls, app.log)
+  app.addHook('onClose', () => stack.close())
 
   await app.register(loadShedding, config.loadShedding)
-  await app.register(rateLimiting, config.rateLimit)
+  await app.register(rateLimiting, { ...config.rateLimit, redis: stack.redis?.client })
+  await app.register(compression)
   await app.register(problemDetails)
   await app.register(requestLogging)
+
   await app.register(healthRoutes)
+  await app.register(readinessRoutes, { resilient: stack.resilient, redis: stack.redis })
   await app.register(openapiRoutes)
   await app.register(booksRoutes, {
-    sources,
+    sources: stack.sources,
     timeoutsMs: config.upstreamTimeoutMs,
     deadlineMs: config.requestDeadlineMs
   })

@@ -17,6 +17,18 @@ export interface Config {
   /** Fastify's `trustProxy`: false, true, a hop count, or a list of trusted addresses. */
   readonly trustProxy: boolean | number | string
   readonly loadShedding: { readonly maxEventLoopDelayMs: number; readonly maxHeapUsedRatio: number }
+  readonly cache: CacheConfig
+  /** `url` undefined: no Redis, the cache is in memory only and rate limits are per replica. */
+  readonly redis: { readonly url: string | undefined; readonly timeoutMs: number }
+}
+
+export interface CacheConfig {
+  readonly enabled: boolean
+  readonly ttlMs: Readonly<Record<SourceName, number>>
+  readonly notFoundTtlMs: number
+  readonly staleWhileRevalidateMs: number
+  readonly maxStaleMs: number
+  readonly maxBytes: number
 }
 
 export class ConfigError extends Error {
@@ -32,6 +44,12 @@ const URL_VARIABLES: Readonly<Record<SourceName, string>> = {
   reviews: 'REVIEWS_API_URL',
   recommendations: 'RECOMMENDATIONS_API_URL'
 }
+const CACHE_TTL_VARIABLES: Readonly<Record<SourceName, [string, number]>> = {
+  publisher: ['CACHE_TTL_PUBLISHER_S', 86_400],
+  reviews: ['CACHE_TTL_REVIEWS_S', 300],
+  recommendations: ['CACHE_TTL_RECOMMENDATIONS_S', 3600]
+}
+const DAY_S = 86_400
 const TIMEOUT_VARIABLES: Readonly<Record<SourceName, string>> = {
   publisher: 'PUBLISHER_TIMEOUT_MS',
   reviews: 'REVIEWS_TIMEOUT_MS',
@@ -96,6 +114,18 @@ export function loadConfig(env: Env = process.env): Config {
     loadShedding: {
       maxEventLoopDelayMs: read.integer('SHED_MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
       maxHeapUsedRatio: read.number('SHED_MAX_HEAP_USED_RATIO', 0.9, 0, 1)
+    },
+    cache: {
+      enabled: read.boolean('CACHE_ENABLED', true),
+      ttlMs: mapSources((s) => 1000 * read.integer(CACHE_TTL_VARIABLES[s][0], CACHE_TTL_VARIABLES[s][1], 1, 30 * DAY_S)),
+      notFoundTtlMs: 1000 * read.integer('CACHE_TTL_NOT_FOUND_S', 60, 0, DAY_S),
+      staleWhileRevalidateMs: 1000 * read.integer('CACHE_STALE_WHILE_REVALIDATE_S', 60, 0, DAY_S),
+      maxStaleMs: 1000 * read.integer('CACHE_MAX_STALE_S', DAY_S, 0, 30 * DAY_S),
+      maxBytes: read.integer('CACHE_MAX_BYTES', 64 * 1_048_576, 1_048_576, 64 * 1_073_741_824)
+    },
+    redis: {
+      url: read.redisUrl('REDIS_URL'),
+      timeoutMs: read.integer('REDIS_TIMEOUT_MS', 100, 1, 60_000)
     }
   }
   if (problems.length > 0) throw new ConfigError(problems)
@@ -157,6 +187,16 @@ class EnvReader {
     if (value === 'false' || value === '0') return false
     this.problems.push(`${name} must be true or false, got "${value}"`)
     return fallback
+  }
+
+  redisUrl(name: string): string | undefined {
+    const value = this.raw(name)
+    if (value === undefined) return undefined
+    if (!/^rediss?:\/\/\S+$/.test(value)) {
+      this.problems.push(`${name} must be a redis:// or rediss:// URL`)
+      return undefined
+    }
+    return value
   }
 
   /** `false` (default), `true`, a hop count, or a comma-separated list of addresses/CIDRs. */

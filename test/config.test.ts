@@ -37,7 +37,16 @@ describe('loadConfig defaults', () => {
       },
       rateLimit: { max: 600, windowMs: 60_000 },
       trustProxy: false,
-      loadShedding: { maxEventLoopDelayMs: 1000, maxHeapUsedRatio: 0.9 }
+      loadShedding: { maxEventLoopDelayMs: 1000, maxHeapUsedRatio: 0.9 },
+      cache: {
+        enabled: true,
+        ttlMs: { publisher: 86_400_000, reviews: 300_000, recommendations: 3_600_000 },
+        notFoundTtlMs: 60_000,
+        staleWhileRevalidateMs: 60_000,
+        maxStaleMs: 86_400_000,
+        maxBytes: 64 * 1_048_576
+      },
+      redis: { url: undefined, timeoutMs: 100 }
     })
   })
 

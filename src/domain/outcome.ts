@@ -22,8 +22,15 @@ export interface PolicyMarks {
   readonly coalesced?: boolean
 }
 
+/** What the cache did for a call; `freshForMs` feeds the response's Cache-Control. */
+export interface CacheMarks {
+  readonly cache?: CacheState
+  /** How much longer the data stays fresh (ok / not_found answers only). */
+  readonly freshForMs?: number
+}
+
 /** What one upstream call produced, before timing is attached. */
-export type FetchResult = PolicyMarks & (
+export type FetchResult = PolicyMarks & CacheMarks & (
   | { readonly status: 'ok'; readonly data: unknown }
   | { readonly status: 'not_found' }
   | {
@@ -38,12 +45,11 @@ export type FetchResult = PolicyMarks & (
 )
 
 /** `sources.<name>` of the BookView, with the section data kept beside it. */
-export interface SourceOutcome extends PolicyMarks {
+export interface SourceOutcome extends PolicyMarks, CacheMarks {
   readonly status: SourceStatus
   readonly durationMs: number
   readonly data?: unknown
   readonly httpStatus?: number
-  readonly cache?: CacheState
   readonly detail?: string
 }
 

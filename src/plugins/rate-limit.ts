@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Redis } from 'ioredis'
 import fp from 'fastify-plugin'
 
 export interface RateLimitOptions {
   /** Requests per window per client; 0 turns rate limiting off. */
   readonly max: number
   readonly windowMs: number
+  /** Shared counters, so the limit holds across replicas; in memory without it. */
+  readonly redis?: Redis | undefined
 }
 
 /**
@@ -27,6 +30,9 @@ async function rateLimiting(app: FastifyInstance, options: RateLimitOptions): Pr
     max: options.max,
     timeWindow: options.windowMs,
     keyGenerator: rateLimitKey,
+    ...(options.redis === undefined ? {} : { redis: options.redis, nameSpace: 'book-aggregator:ratelimit:' }),
+    // A Redis outage must not turn into client errors: requests pass unlimited meanwhile.
+    skipOnError: true,
     // RateLimit-Limit / -Remaining / -Reset and Retry-After (IETF draft header names).
     enableDraftSpec: true,
     errorResponseBuilder: (_request, context) => Object.assign(

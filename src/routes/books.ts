@@ -4,6 +4,7 @@ import { settleBookView, type Verdict } from '../aggregate/settle-book-view.js'
 import { normalizeIsbn } from '../domain/isbn.js'
 import { parseInclude } from '../domain/include.js'
 import type { SourceName } from '../domain/sources.js'
+import { cacheHeadersFor, matchesIfNoneMatch } from '../http/cache-headers.js'
 import { clientSignal } from '../http/client-signal.js'
 import { problemOf, sendProblem, type ProblemSlug } from '../http/problem.js'
 
@@ -43,8 +44,15 @@ export default async function booksRoutes(app: FastifyInstance, options: BooksRo
     })
     const { verdict, view } = settleBookView(isbn.value, outcomes)
     request.sourceReports = view.sources
-    if (verdict === 'found') return reply.send(view)
-    const failure = FAILURE_PROBLEMS[verdict]
-    return sendProblem(reply, problemOf(failure.slug, failure.status, `${failure.detail} ${view.isbn}.`, view.sources))
+    reply.header('vary', 'accept-encoding')
+    if (verdict !== 'found') {
+      const failure = FAILURE_PROBLEMS[verdict]
+      reply.header('cache-control', 'no-store')
+      return sendProblem(reply, problemOf(failure.slug, failure.status, `${failure.detail} ${view.isbn}.`, view.sources))
+    }
+    const { etag, cacheControl } = cacheHeadersFor(view, outcomes)
+    reply.header('etag', etag).header('cache-control', cacheControl)
+    if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send()
+    return reply.send(view)
   })
 }

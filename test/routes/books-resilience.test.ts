@@ -6,6 +6,9 @@ import { DUNE, ok, okBody, startRig, type TestRig } from '../helpers/test-app.js
 
 let rig: TestRig | undefined
 
+// These tests count upstream calls per policy; the cache would answer repeats before them.
+const startRigWithoutCache: typeof startRig = (behaviours, env = {}) => startRig(behaviours, { CACHE_ENABLED: 'false', ...env })
+
 afterEach(async () => {
   await rig?.close()
   rig = undefined
@@ -21,7 +24,7 @@ const reviewsOf = (res: { json: () => { sources: { reviews: Record<string, unkno
 
 describe('bulkhead', () => {
   it('settles overloaded at once when the in-flight limit and the queue are full', async () => {
-    rig = await startRig({ reviews: ok('reviews', 300) }, { UPSTREAM_MAX_CONCURRENCY: '2', UPSTREAM_MAX_QUEUE: '1' })
+    rig = await startRigWithoutCache({ reviews: ok('reviews', 300) }, { UPSTREAM_MAX_CONCURRENCY: '2', UPSTREAM_MAX_QUEUE: '1' })
     const started = performance.now()
     const responses = await Promise.all(Array.from({ length: 6 }, (_, i) => getBook(nthIsbn(i), '?include=reviews')))
     const statuses = responses.map((r) => reviewsOf(r).status)
@@ -41,7 +44,7 @@ describe('bulkhead', () => {
 
 describe('request coalescing', () => {
   it('1000 concurrent cold requests for one ISBN make exactly one call per upstream', async () => {
-    rig = await startRig({
+    rig = await startRigWithoutCache({
       publisher: ok('publisher', 200), reviews: ok('reviews', 200), recommendations: ok('recommendations', 200)
     }, { RATE_LIMIT_MAX: '0' })
     const responses = await Promise.all(Array.from({ length: 1000 }, () =>
@@ -52,7 +55,7 @@ describe('request coalescing', () => {
   })
 
   it('a waiter that leaves does not cancel the shared call for the others', async () => {
-    rig = await startRig({ publisher: ok('publisher', 400), reviews: ok('reviews', 400), recommendations: ok('recommendations', 400) })
+    rig = await startRigWithoutCache({ publisher: ok('publisher', 400), reviews: ok('reviews', 400), recommendations: ok('recommendations', 400) })
     const address = await rig.app.listen({ host: '127.0.0.1', port: 0 })
     // Our own agent, destroyed at the end: a spare keep-alive socket must not hold the server open.
     const agent = new Agent()
@@ -76,7 +79,7 @@ describe('request coalescing', () => {
 
 describe('circuit breaker', () => {
   it('opens on consecutive failures, short-circuits, probes half-open and closes on success', async () => {
-    rig = await startRig({ reviews: { kind: 'json', status: 500, body: {} } }, {
+    rig = await startRigWithoutCache({ reviews: { kind: 'json', status: 500, body: {} } }, {
       BREAKER_CONSECUTIVE_FAILURES: '3', BREAKER_HALF_OPEN_AFTER_MS: '300', RETRY_ENABLED: 'false'
     })
     for (let i = 0; i < 3; i++) expect(reviewsOf(await getBook(DUNE)).status).toBe('error')
@@ -101,7 +104,7 @@ describe('circuit breaker', () => {
   })
 
   it('a failed half-open probe opens the circuit again', async () => {
-    rig = await startRig({ reviews: { kind: 'reset' } }, {
+    rig = await startRigWithoutCache({ reviews: { kind: 'reset' } }, {
       BREAKER_CONSECUTIVE_FAILURES: '2', BREAKER_HALF_OPEN_AFTER_MS: '200', RETRY_ENABLED: 'false'
     })
     await getBook(DUNE)
@@ -116,7 +119,7 @@ describe('circuit breaker', () => {
 
 describe('retries', () => {
   it('one retry recovers a connection reset', async () => {
-    rig = await startRig({ reviews: ok('reviews') })
+    rig = await startRigWithoutCache({ reviews: ok('reviews') })
     let calls = 0
     rig.upstreams.reviews.respond(() => (++calls === 1 ? { kind: 'reset' } : ok('reviews')))
     const res = await getBook(DUNE)
@@ -125,7 +128,7 @@ describe('retries', () => {
   })
 
   it('honours a Retry-After that fits the deadline', async () => {
-    rig = await startRig({ reviews: ok('reviews') })
+    rig = await startRigWithoutCache({ reviews: ok('reviews') })
     let calls = 0
     rig.upstreams.reviews.respond(() => (++calls === 1
       ? { kind: 'raw', status: 503, body: '{}', headers: { 'retry-after': '0' } }
@@ -134,25 +137,25 @@ describe('retries', () => {
   })
 
   it('does not retry when Retry-After does not fit the deadline', async () => {
-    rig = await startRig({ reviews: { kind: 'raw', status: 503, body: '{}', headers: { 'retry-after': '5' } } })
+    rig = await startRigWithoutCache({ reviews: { kind: 'raw', status: 503, body: '{}', headers: { 'retry-after': '5' } } })
     expect(reviewsOf(await getBook(DUNE))).toMatchObject({ status: 'error', httpStatus: 503 })
     expect(rig.upstreams.reviews.requests).toHaveLength(1)
   })
 
   it('does not retry when the failure comes too close to the deadline', async () => {
-    rig = await startRig({ reviews: { kind: 'json', status: 502, body: {}, delayMs: 280 } }, { REVIEWS_TIMEOUT_MS: '300' })
+    rig = await startRigWithoutCache({ reviews: { kind: 'json', status: 502, body: {}, delayMs: 280 } }, { REVIEWS_TIMEOUT_MS: '300' })
     expect(reviewsOf(await getBook(DUNE))).toMatchObject({ status: 'error', httpStatus: 502 })
     expect(rig.upstreams.reviews.requests).toHaveLength(1)
   })
 
   it.each([400, 404, 429])('never retries a %i', async (status) => {
-    rig = await startRig({ reviews: { kind: 'json', status, body: {} } })
+    rig = await startRigWithoutCache({ reviews: { kind: 'json', status, body: {} } })
     await getBook(DUNE)
     expect(rig.upstreams.reviews.requests).toHaveLength(1)
   })
 
   it('never retries a timeout', async () => {
-    rig = await startRig({ reviews: { kind: 'hang' } }, { REVIEWS_TIMEOUT_MS: '200' })
+    rig = await startRigWithoutCache({ reviews: { kind: 'hang' } }, { REVIEWS_TIMEOUT_MS: '200' })
     expect(reviewsOf(await getBook(DUNE)).status).toBe('timeout')
     await new Promise((resolve) => setTimeout(resolve, 100))
     expect(rig.upstreams.reviews.requests).toHaveLength(1)
@@ -161,7 +164,7 @@ describe('retries', () => {
 
 describe('hedged requests', () => {
   it('a call slower than the rolling p95 is hedged; the duplicate wins and the slow one is aborted', async () => {
-    rig = await startRig({ reviews: ok('reviews', 5) }, { HEDGE_MIN_DELAY_MS: '30' })
+    rig = await startRigWithoutCache({ reviews: ok('reviews', 5) }, { HEDGE_MIN_DELAY_MS: '30' })
     // Warm the latency tracker: the p95 needs some history before hedging starts.
     for (let i = 0; i < 40; i++) await getBook(nthIsbn(i), '?include=reviews')
     const slowIsbn = nthIsbn(999)
@@ -183,7 +186,7 @@ describe('hedged requests', () => {
   })
 
   it('HEDGE_ENABLED=false never sends a duplicate', async () => {
-    rig = await startRig({ reviews: ok('reviews', 5) }, { HEDGE_ENABLED: 'false', REVIEWS_TIMEOUT_MS: '400' })
+    rig = await startRigWithoutCache({ reviews: ok('reviews', 5) }, { HEDGE_ENABLED: 'false', REVIEWS_TIMEOUT_MS: '400' })
     for (let i = 0; i < 40; i++) await getBook(nthIsbn(i), '?include=reviews')
     rig.upstreams.reviews.respond(ok('reviews', 200))
     const res = await getBook(nthIsbn(999), '?include=reviews')

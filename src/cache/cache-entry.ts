@@ -1,0 +1,36 @@
+/** What the cache keeps of one upstream answer: `ok` data, or a (short-lived) `not_found`. */
+export interface CacheEntry {
+  readonly status: 'ok' | 'not_found'
+  readonly data?: unknown
+  /** Epoch ms (not a monotonic clock): entries are shared across replicas through Redis. */
+  readonly storedAt: number
+  readonly ttlMs: number
+}
+
+export type Freshness = 'fresh' | 'revalidate' | 'stale-if-error' | 'expired'
+
+export interface CacheWindows {
+  /** After the TTL, an entry is still served at once while a background refresh runs… */
+  readonly staleWhileRevalidateMs: number
+  /** …and after that, only when the upstream fails, up to this age past its TTL. */
+  readonly maxStaleMs: number
+}
+
+export function freshnessOf(entry: CacheEntry, windows: CacheWindows, now = Date.now()): Freshness {
+  const pastTtl = now - entry.storedAt - entry.ttlMs
+  if (pastTtl < 0) return 'fresh'
+  if (entry.status === 'not_found') return 'expired'
+  if (pastTtl < windows.staleWhileRevalidateMs) return 'revalidate'
+  if (pastTtl < windows.maxStaleMs) return 'stale-if-error'
+  return 'expired'
+}
+
+/** How long a store must keep an entry for every window to work. */
+export function retentionMs(entry: CacheEntry, windows: CacheWindows): number {
+  if (entry.status === 'not_found') return entry.ttlMs
+  return entry.ttlMs + Math.max(windows.staleWhileRevalidateMs, windows.maxStaleMs)
+}
+
+export function remainingTtlMs(entry: CacheEntry, now = Date.now()): number {
+  return Math.max(0, entry.storedAt + entry.ttlMs - now)
+}

@@ -1,0 +1,105 @@
+import type { BookSource } from '../aggregate/call-source.js'
+import type { CacheState, FetchResult } from '../domain/outcome.js'
+import type { SourceName } from '../domain/sources.js'
+import { freshnessOf, remainingTtlMs, retentionMs, type CacheEntry, type CacheWindows } from './cache-entry.js'
+import type { CacheStore } from './cache-store.js'
+
+export interface CachedSourceOptions extends CacheWindows {
+  readonly name: SourceName
+  readonly ttlMs: number
+  readonly notFoundTtlMs: number
+  /** Budget of a background refresh (nobody waits for it, so it needs its own). */
+  readonly refreshTimeoutMs: number
+}
+
+// A stale value is served this long before the caller's deadline, so it wins the race.
+const STALE_MARGIN_MS = 10
+
+/**
+ * A source behind a cache of its answers: fresh hits never reach the upstream; expired
+ * entries are served while a background refresh runs (stale-while-revalidate), and older
+ * ones stand in when the upstream fails (stale-if-error). Errors are never cached.
+ */
+export class CachedSource implements BookSource {
+  private readonly refreshing = new Set<string>()
+
+  constructor(
+    private readonly inner: BookSource,
+    private readonly store: CacheStore,
+    private readonly options: CachedSourceOptions
+  ) {}
+
+  async fetchBook(isbn13: string, signal: AbortSignal, deadlineAt: number): Promise<FetchResult> {
+    const key = `${this.options.name}:${isbn13}`
+    const entry = this.store.peek?.(key) ?? await this.store.get(key)
+    switch (entry === undefined ? 'expired' : freshnessOf(entry, this.options)) {
+      case 'fresh':
+        return fromEntry(entry as CacheEntry, 'hit')
+      case 'revalidate':
+        this.refreshInBackground(key, isbn13)
+        return fromEntry(entry as CacheEntry, 'stale')
+      case 'stale-if-error':
+        return this.fetchWithStaleFallback(key, isbn13, signal, deadlineAt, entry as CacheEntry)
+      default:
+        return this.fetchAndStore(key, isbn13, signal, deadlineAt)
+    }
+  }
+
+  private async fetchAndStore(key: string, isbn13: string, signal: AbortSignal, deadlineAt: number): Promise<FetchResult> {
+    const result = await this.inner.fetchBook(isbn13, signal, deadlineAt)
+    if (result.status !== 'ok' && result.status !== 'not_found') return { ...result, cache: 'miss' }
+    const ttlMs = result.status === 'ok' ? this.options.ttlMs : this.options.notFoundTtlMs
+    const entry: CacheEntry = result.status === 'ok'
+      ? { status: 'ok', data: result.data, storedAt: Date.now(), ttlMs }
+      : { status: 'not_found', storedAt: Date.now(), ttlMs }
+    // Not awaited: the answer must not wait for a (possibly slow) shared store.
+    void this.store.set(key, entry, retentionMs(entry, this.options))
+    return { ...result, cache: 'miss', freshForMs: ttlMs }
+  }
+
+  private async fetchWithStaleFallback(
+    key: string, isbn13: string, signal: AbortSignal, deadlineAt: number, stale: CacheEntry
+  ): Promise<FetchResult> {
+    // Our own signal: once the stale value is served, nobody else would ever stop this call.
+    const controller = new AbortController()
+    const cancel = (): void => controller.abort(signal.reason)
+    signal.addEventListener('abort', cancel, { once: true })
+    let timer: NodeJS.Timeout | undefined
+    const beforeDeadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, deadlineAt - performance.now() - STALE_MARGIN_MS), 'deadline')
+    })
+    const fetching = this.fetchAndStore(key, isbn13, controller.signal, deadlineAt)
+    fetching.catch(() => undefined)
+    try {
+      const result = await Promise.race([fetching, beforeDeadline])
+      if (result !== 'deadline' && (result.status === 'ok' || result.status === 'not_found')) return result
+      // Failed, overloaded, circuit open or about to time out: yesterday's data beats none.
+      return fromEntry(stale, 'stale')
+    } finally {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', cancel)
+      controller.abort(new DOMException('served stale data at the deadline', 'TimeoutError'))
+    }
+  }
+
+  private refreshInBackground(key: string, isbn13: string): void {
+    if (this.refreshing.has(key)) return
+    this.refreshing.add(key)
+    const controller = new AbortController()
+    const timer = setTimeout(() => controller.abort(new DOMException('refresh timed out', 'TimeoutError')), this.options.refreshTimeoutMs)
+    timer.unref()
+    this.fetchAndStore(key, isbn13, controller.signal, performance.now() + this.options.refreshTimeoutMs)
+      .catch(() => undefined)
+      .finally(() => {
+        clearTimeout(timer)
+        this.refreshing.delete(key)
+      })
+  }
+}
+
+function fromEntry(entry: CacheEntry, cache: CacheState): FetchResult {
+  const freshForMs = cache === 'hit' ? remainingTtlMs(entry) : 0
+  return entry.status === 'ok'
+    ? { status: 'ok', data: entry.data, cache, freshForMs }
+    : { status: 'not_found', cache, freshForMs }
+}

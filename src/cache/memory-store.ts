@@ -1,0 +1,38 @@
+import { LRUCache } from 'lru-cache'
+import type { CacheEntry } from './cache-entry.js'
+import type { CacheStore } from './cache-store.js'
+
+/** In-process LRU bounded by an estimate of its bytes, so memory stays flat whatever the traffic. */
+export class MemoryStore implements CacheStore {
+  private readonly lru: LRUCache<string, CacheEntry>
+
+  constructor(maxBytes: number) {
+    this.lru = new LRUCache<string, CacheEntry>({
+      maxSize: maxBytes,
+      // JSON length approximates the retained size; computed once per entry, at insertion.
+      sizeCalculation: (entry, key) => key.length + 64 + (entry.data === undefined ? 0 : JSON.stringify(entry.data).length),
+      ttlAutopurge: false
+    })
+  }
+
+  get size(): number {
+    return this.lru.size
+  }
+
+  get calculatedBytes(): number {
+    return this.lru.calculatedSize
+  }
+
+  /** Synchronous read for the hot path: a memory hit should not cost a promise. */
+  peek(key: string): CacheEntry | undefined {
+    return this.lru.get(key)
+  }
+
+  async get(key: string): Promise<CacheEntry | undefined> {
+    return this.lru.get(key)
+  }
+
+  async set(key: string, entry: CacheEntry, retentionMs: number): Promise<void> {
+    this.lru.set(key, entry, { ttl: retentionMs })
+  }
+}

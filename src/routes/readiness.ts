@@ -1,0 +1,23 @@
+import type { FastifyInstance } from 'fastify'
+import { SOURCE_NAMES } from '../domain/sources.js'
+import type { RedisConnection } from '../redis/redis-connection.js'
+import type { ResilientSources } from '../upstream/upstream-clients.js'
+
+export interface ReadinessOptions {
+  readonly resilient: ResilientSources
+  readonly redis: RedisConnection | undefined
+}
+
+/**
+ * Readiness: 200 while this replica serves. An open circuit or a degraded Redis still
+ * serves (partial answers, no shared cache), so they show as `degraded` rather than failing
+ * the probe and taking every replica out of rotation at once.
+ */
+export default async function readinessRoutes(app: FastifyInstance, options: ReadinessOptions): Promise<void> {
+  app.get('/readyz', { config: { rateLimit: false, shed: false } }, async () => {
+    const upstreams = Object.fromEntries(SOURCE_NAMES.map((name) => [name, { circuit: options.resilient[name].circuitState }]))
+    const redis = options.redis?.state ?? 'disabled'
+    const degraded = redis === 'degraded' || SOURCE_NAMES.some((name) => options.resilient[name].circuitState !== 'closed')
+    return { status: degraded ? 'degraded' : 'ready', upstreams, redis }
+  })
+}

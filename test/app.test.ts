@@ -37,6 +37,16 @@ describe('buildApp in demo mode (no upstream URLs)', () => {
     expect(res.json()).toEqual({ status: 'ok' })
   })
 
+  it('GET /readyz reports circuits and Redis (disabled without REDIS_URL)', async () => {
+    const res = await app.inject({ method: 'GET', url: '/readyz' })
+    expectMatchesContract('/readyz', 'GET', res)
+    expect(res.json()).toEqual({
+      status: 'ready',
+      upstreams: { publisher: { circuit: 'closed' }, reviews: { circuit: 'closed' }, recommendations: { circuit: 'closed' } },
+      redis: 'disabled'
+    })
+  })
+
   it('GET /openapi.yaml serves the contract file itself', async () => {
     const res = await app.inject({ method: 'GET', url: '/openapi.yaml' })
     expectMatchesContract('/openapi.yaml', 'GET', res)

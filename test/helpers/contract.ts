@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
+import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { parse } from 'yaml'
 import { expect } from 'vitest'
 
@@ -23,6 +24,16 @@ export interface ContractResponse {
   readonly statusCode: number
   readonly headers: Record<string, unknown>
   readonly body: string
+  /** Needed to check compressed bodies (inject responses have it). */
+  readonly rawPayload?: Buffer
+}
+
+function decodedBody(response: ContractResponse): string {
+  const encoding = response.headers['content-encoding']
+  if (response.rawPayload === undefined || encoding === undefined) return response.body
+  if (encoding === 'br') return brotliDecompressSync(response.rawPayload).toString('utf8')
+  if (encoding === 'gzip') return gunzipSync(response.rawPayload).toString('utf8')
+  throw new Error(`unexpected content-encoding ${String(encoding)}`)
 }
 
 /**
@@ -50,8 +61,9 @@ export function expectMatchesContract(route: string, method: string, response: C
   // Validating in place keeps the schema's own $refs resolvable against the whole document.
   const schemaPointer = [...pointer, 'content', mediaType, 'schema'].map(escapePointer).join('/')
   const validate = ajv.compile({ $ref: `openapi.yaml#/${schemaPointer}` })
-  const valid = validate(JSON.parse(response.body))
-  expect(validate.errors ?? [], `${method} ${route} ${status} body: ${response.body.slice(0, 500)}`).toEqual([])
+  const body = decodedBody(response)
+  const valid = validate(JSON.parse(body))
+  expect(validate.errors ?? [], `${method} ${route} ${status} body: ${body.slice(0, 500)}`).toEqual([])
   expect(valid).toBe(true)
 }
 

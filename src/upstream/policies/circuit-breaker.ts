@@ -7,7 +7,7 @@ import type { FetchResult } from '../../domain/outcome.js'
 export interface CircuitBreakerOptions {
   /** Opens after this many failures in a row… */
   readonly consecutiveFailures: number
-  /** …or when this share of calls fails within the rolling window… */
+  /** …or when more than this share of calls fails within the rolling window (1 = never)… */
   readonly failureRate: number
   readonly windowMs: number
   /** …provided the window saw at least this many calls. */
@@ -49,14 +49,16 @@ function isTimeout(error: Error): boolean {
 }
 
 export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBreakerPolicy {
-  const breaker = new AnyOfBreaker([
-    new ConsecutiveBreaker(options.consecutiveFailures),
-    new SamplingBreaker({
+  const breakers: IBreaker[] = [new ConsecutiveBreaker(options.consecutiveFailures)]
+  // A rate of 1 can never be exceeded: it means "consecutive failures only".
+  if (options.failureRate < 1) {
+    breakers.push(new SamplingBreaker({
       threshold: options.failureRate,
       duration: options.windowMs,
       minimumRps: options.minCalls / (options.windowMs / 1000)
-    })
-  ])
+    }))
+  }
+  const breaker = new AnyOfBreaker(breakers)
   const policy = handleWhen(isTimeout).orWhenResult((result) => isUpstreamFailure(result as FetchResult))
   return circuitBreaker(policy, { halfOpenAfter: options.halfOpenAfterMs, breaker })
 }

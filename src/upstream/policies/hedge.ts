@@ -39,7 +39,8 @@ export class Hedger {
     const launch = (): Promise<FetchResult> => {
       const controller = new AbortController()
       const abort = (): void => controller.abort(signal.reason)
-      signal.addEventListener('abort', abort, { once: true })
+      if (signal.aborted) abort()
+      else signal.addEventListener('abort', abort, { once: true })
       const result = send(controller.signal).finally(() => signal.removeEventListener('abort', abort))
       attempts.push({ controller, result })
       return result
@@ -49,7 +50,7 @@ export class Hedger {
     let timer: NodeJS.Timeout | undefined
     const hedged = new Promise<FetchResult>((resolve, reject) => {
       timer = setTimeout(() => {
-        if (!this.budgetAllows() || !canHedge()) return
+        if (signal.aborted || !this.budgetAllows() || !canHedge()) return
         this.hedges++
         launch().then(resolve, reject)
       }, Math.max(this.options.minDelayMs, p95))

@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import { BookAggregator } from './aggregate/book-aggregator.js'
 import { createBookSources } from './book-sources.js'
 import type { Config } from './config.js'
 import { startDemoUpstreams } from './demo/demo-upstreams.js'
@@ -47,11 +48,12 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(healthRoutes)
   await app.register(readinessRoutes, { resilient: stack.resilient, redis: stack.redis })
   await app.register(openapiRoutes)
-  await app.register(booksRoutes, {
+  const aggregator = new BookAggregator({
     sources: stack.sources,
     timeoutsMs: config.upstreamTimeoutMs,
     deadlineMs: config.requestDeadlineMs
   })
+  await app.register(booksRoutes, { aggregator })
   return app
 }
 

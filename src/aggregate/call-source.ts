@@ -16,12 +16,26 @@ export interface CallSourceOptions {
   readonly signal: AbortSignal
 }
 
+/** One book section from one source, under its own timeout. */
+export function callSource(options: CallSourceOptions): Promise<SourceOutcome> {
+  const { source, isbn13 } = options
+  return callWithTimeout({ ...options, call: (signal, deadlineAt) => source.fetchBook(isbn13, signal, deadlineAt) })
+}
+
+export interface CallWithTimeoutOptions {
+  /** Names the upstream in the timeout's detail. */
+  readonly name: string
+  readonly timeoutMs: number
+  readonly signal: AbortSignal
+  readonly call: (signal: AbortSignal, deadlineAt: number) => Promise<FetchResult>
+}
+
 /**
  * One upstream call with its own timeout. Always resolves to an outcome: a slow, broken or
  * misbehaving source settles its own section and never rejects the gathering around it.
  */
-export async function callSource(options: CallSourceOptions): Promise<SourceOutcome> {
-  const { name, source, isbn13, timeoutMs, signal } = options
+export async function callWithTimeout(options: CallWithTimeoutOptions): Promise<SourceOutcome> {
+  const { name, call, timeoutMs, signal } = options
   const started = performance.now()
   const elapsed = (): number => Math.round(performance.now() - started)
   if (signal.aborted) return { status: 'error', durationMs: 0, detail: 'the request was cancelled' }
@@ -36,7 +50,7 @@ export async function callSource(options: CallSourceOptions): Promise<SourceOutc
   signal.addEventListener('abort', cancel, { once: true })
 
   try {
-    const result = await settleOnAbort(source.fetchBook(isbn13, controller.signal, started + timeoutMs), controller.signal)
+    const result = await settleOnAbort(call(controller.signal, started + timeoutMs), controller.signal)
     return { ...result, durationMs: elapsed() }
   } catch {
     if (timedOut) {

@@ -80,7 +80,7 @@ describe('request coalescing', () => {
 describe('circuit breaker', () => {
   it('opens on consecutive failures, short-circuits, probes half-open and closes on success', async () => {
     rig = await startRigWithoutCache({ reviews: { kind: 'json', status: 500, body: {} } }, {
-      BREAKER_CONSECUTIVE_FAILURES: '3', BREAKER_HALF_OPEN_AFTER_MS: '300', RETRY_ENABLED: 'false'
+      BREAKER_CONSECUTIVE_FAILURES: '3', BREAKER_HALF_OPEN_AFTER_MS: '1500', RETRY_ENABLED: 'false'
     })
     for (let i = 0; i < 3; i++) expect(reviewsOf(await getBook(DUNE)).status).toBe('error')
     expect(rig.upstreams.reviews.requests).toHaveLength(3)
@@ -97,7 +97,7 @@ describe('circuit breaker', () => {
     expect(rig.upstreams.reviews.requests).toHaveLength(3)
 
     rig.upstreams.reviews.respond(ok('reviews'))
-    await new Promise((resolve) => setTimeout(resolve, 350))
+    await new Promise((resolve) => setTimeout(resolve, 1600))
     expect(reviewsOf(await getBook(DUNE)).status).toBe('ok')
     expect(reviewsOf(await getBook(DUNE)).status).toBe('ok')
     expect(rig.upstreams.reviews.requests).toHaveLength(5)
@@ -105,12 +105,12 @@ describe('circuit breaker', () => {
 
   it('a failed half-open probe opens the circuit again', async () => {
     rig = await startRigWithoutCache({ reviews: { kind: 'reset' } }, {
-      BREAKER_CONSECUTIVE_FAILURES: '2', BREAKER_HALF_OPEN_AFTER_MS: '200', RETRY_ENABLED: 'false'
+      BREAKER_CONSECUTIVE_FAILURES: '2', BREAKER_HALF_OPEN_AFTER_MS: '500', RETRY_ENABLED: 'false'
     })
     await getBook(DUNE)
     await getBook(DUNE)
     expect(reviewsOf(await getBook(DUNE)).status).toBe('circuit_open')
-    await new Promise((resolve) => setTimeout(resolve, 250))
+    await new Promise((resolve) => setTimeout(resolve, 600))
     expect(reviewsOf(await getBook(DUNE)).status).toBe('error')
     expect(reviewsOf(await getBook(DUNE)).status).toBe('circuit_open')
     expect(rig.upstreams.reviews.requests).toHaveLength(3)

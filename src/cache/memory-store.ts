@@ -33,6 +33,8 @@ export class MemoryStore implements CacheStore {
   }
 
   async set(key: string, entry: CacheEntry, retentionMs: number): Promise<void> {
+    // lru-cache reads a ttl of 0 as "forever"; nothing to keep means nothing to store.
+    if (retentionMs <= 0) return
     this.lru.set(key, entry, { ttl: retentionMs })
   }
 }

@@ -27,6 +27,8 @@ function cacheControlFor(outcomes: SourceOutcomes): string {
   const included = SOURCE_NAMES.map((name) => outcomes[name]).filter((o) => o.status !== 'skipped')
   if (included.some((o) => isFailure(o.status))) return 'no-store'
   const fresh = included.map((o) => o.freshForMs)
+  // Without a cache (or without any section), there is no TTL to promise: clients revalidate.
+  if (fresh.length === 0) return 'no-cache'
   // Without a cache there is no TTL to promise: clients revalidate with the ETag.
   if (fresh.some((ms) => ms === undefined)) return 'no-cache'
   return `public, max-age=${Math.floor(Math.min(...(fresh as number[])) / 1000)}`

@@ -1,18 +1,23 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { BookAggregator } from './aggregate/book-aggregator.js'
+import { BookSearch } from './aggregate/search-books.js'
 import { createBookSources } from './book-sources.js'
 import type { Config } from './config.js'
 import { startDemoUpstreams } from './demo/demo-upstreams.js'
 import { requestIdOf } from './http/request-id.js'
 import compression from './plugins/compression.js'
+import corsPolicy from './plugins/cors.js'
 import loadShedding from './plugins/load-shedding.js'
 import problemDetails from './plugins/problem-details.js'
 import rateLimiting from './plugins/rate-limit.js'
 import requestLogging from './plugins/request-logging.js'
+import batchRoutes from './routes/batch.js'
 import booksRoutes from './routes/books.js'
+import eventsRoutes from './routes/events.js'
 import healthRoutes from './routes/health.js'
 import openapiRoutes from './routes/openapi.js'
 import readinessRoutes from './routes/readiness.js'
+import searchRoutes from './routes/search.js'
 
 /**
  * Builds the service without listening (tests `inject` into it; server.ts listens). With no
@@ -39,6 +44,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   const stack = createBookSources(config, urls, app.log)
   app.addHook('onClose', () => stack.close())
 
+  await app.register(corsPolicy, { origins: config.corsOrigins })
   await app.register(loadShedding, config.loadShedding)
   await app.register(rateLimiting, { ...config.rateLimit, redis: stack.redis?.client })
   await app.register(compression)
@@ -54,6 +60,16 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     deadlineMs: config.requestDeadlineMs
   })
   await app.register(booksRoutes, { aggregator })
+  await app.register(batchRoutes, { aggregator, concurrency: config.batchConcurrency })
+  await app.register(eventsRoutes, { aggregator, heartbeatMs: config.sseHeartbeatMs })
+  await app.register(searchRoutes, {
+    search: new BookSearch({
+      source: stack.resilient.publisher,
+      timeoutMs: config.upstreamTimeoutMs.publisher,
+      cacheTtlMs: config.searchCacheTtlMs
+    }),
+    cacheMaxAgeS: Math.round(config.searchCacheTtlMs / 1000)
+  })
   return app
 }
 

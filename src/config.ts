@@ -18,6 +18,10 @@ export interface Config {
   readonly trustProxy: boolean | number | string
   readonly loadShedding: { readonly maxEventLoopDelayMs: number; readonly maxHeapUsedRatio: number }
   readonly cache: CacheConfig
+  readonly batchConcurrency: number
+  readonly sseHeartbeatMs: number
+  readonly searchCacheTtlMs: number
+  readonly corsOrigins: readonly string[]
   /** `url` undefined: no Redis, the cache is in memory only and rate limits are per replica. */
   readonly redis: { readonly url: string | undefined; readonly timeoutMs: number }
 }
@@ -123,6 +127,10 @@ export function loadConfig(env: Env = process.env): Config {
       maxStaleMs: 1000 * read.integer('CACHE_MAX_STALE_S', DAY_S, 0, 30 * DAY_S),
       maxBytes: read.integer('CACHE_MAX_BYTES', 64 * 1_048_576, 1_048_576, 64 * 1_073_741_824)
     },
+    batchConcurrency: read.integer('BATCH_CONCURRENCY', 8, 1, 100),
+    sseHeartbeatMs: read.integer('SSE_HEARTBEAT_MS', 15_000, 100, 600_000),
+    searchCacheTtlMs: 1000 * read.integer('SEARCH_CACHE_TTL_S', 60, 0, DAY_S),
+    corsOrigins: read.origins('CORS_ORIGINS'),
     redis: {
       url: read.redisUrl('REDIS_URL'),
       timeoutMs: read.integer('REDIS_TIMEOUT_MS', 100, 1, 60_000)
@@ -187,6 +195,19 @@ class EnvReader {
     if (value === 'false' || value === '0') return false
     this.problems.push(`${name} must be true or false, got "${value}"`)
     return fallback
+  }
+
+  /** `*` (default) or a comma-separated list of exact origins such as https://library.example. */
+  origins(name: string): readonly string[] {
+    const value = this.raw(name)
+    if (value === undefined || value === '*') return ['*']
+    const origins = value.split(',').map((o) => o.trim()).filter((o) => o !== '')
+    const bad = origins.filter((o) => !/^https?:\/\/[^/\s]+$/.test(o))
+    if (origins.length === 0 || bad.length > 0) {
+      this.problems.push(`${name} must be * or a comma-separated list of origins like https://library.example, got "${value}"`)
+      return ['*']
+    }
+    return origins
   }
 
   redisUrl(name: string): string | undefined {

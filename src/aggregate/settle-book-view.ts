@@ -42,25 +42,27 @@ function verdictOf(outcomes: SourceOutcomes): Verdict {
   return failures.every((o) => o.status === 'timeout') ? 'timed_out' : 'failed'
 }
 
-function sectionOf(outcome: SourceOutcome): unknown {
+export function sectionOf(outcome: SourceOutcome): unknown {
   return outcome.status === 'ok' ? outcome.data ?? null : null
 }
 
+/** `sources.<name>` as clients see it: the outcome without its data and internal marks. */
+export function reportOf(outcome: SourceOutcome): SourceReport {
+  const { status, durationMs, httpStatus, cache, detail, retried, hedged, coalesced } = outcome
+  const out: SourceReport = { status, durationMs }
+  if (httpStatus !== undefined) out.httpStatus = httpStatus
+  if (cache !== undefined) out.cache = cache
+  if (detail !== undefined) out.detail = detail
+  if (retried === true) out.retried = true
+  if (hedged === true) out.hedged = true
+  if (coalesced === true) out.coalesced = true
+  return out
+}
+
 export function reportsOf(outcomes: SourceOutcomes): SourceReports {
-  const report = (outcome: SourceOutcome): SourceReport => {
-    const { status, durationMs, httpStatus, cache, detail, retried, hedged, coalesced } = outcome
-    const out: SourceReport = { status, durationMs }
-    if (httpStatus !== undefined) out.httpStatus = httpStatus
-    if (cache !== undefined) out.cache = cache
-    if (detail !== undefined) out.detail = detail
-    if (retried === true) out.retried = true
-    if (hedged === true) out.hedged = true
-    if (coalesced === true) out.coalesced = true
-    return out
-  }
   return {
-    publisher: report(outcomes.publisher),
-    reviews: report(outcomes.reviews),
-    recommendations: report(outcomes.recommendations)
+    publisher: reportOf(outcomes.publisher),
+    reviews: reportOf(outcomes.reviews),
+    recommendations: reportOf(outcomes.recommendations)
   }
 }

@@ -5,7 +5,33 @@ import type { SourceName } from '../domain/sources.js'
 // fields we do not know, so an upstream cannot smuggle arbitrary data into our responses.
 const stringList = { type: 'array', items: { type: 'string' }, maxItems: 100 }
 
-const schemas: Record<SourceName, object> = {
+/** The three book bodies, and the publisher API's search results. */
+export type SectionShape = SourceName | 'search'
+
+const schemas: Record<SectionShape, object> = {
+  search: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['results'],
+    properties: {
+      results: {
+        type: 'array',
+        maxItems: 1000,
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['isbn', 'title', 'authors'],
+          properties: {
+            isbn: { type: 'string' },
+            title: { type: 'string' },
+            authors: stringList,
+            publisher: { type: 'string' },
+            publishedDate: { type: 'string' }
+          }
+        }
+      }
+    }
+  },
   publisher: {
     type: 'object',
     additionalProperties: false,
@@ -77,7 +103,7 @@ const schemas: Record<SourceName, object> = {
 const ajv = new Ajv({ removeAdditional: 'all', allErrors: false })
 const validators = Object.fromEntries(
   Object.entries(schemas).map(([source, schema]) => [source, ajv.compile(schema)])
-) as Record<SourceName, ValidateFunction>
+) as Record<SectionShape, ValidateFunction>
 
 export type SectionCheck =
   | { readonly ok: true; readonly section: Record<string, unknown> }
@@ -87,7 +113,7 @@ export type SectionCheck =
  * Validates an upstream body and turns it into the BookView section: the same data without
  * the `isbn` field, which the BookView already carries at the top.
  */
-export function toSection(source: SourceName, body: unknown): SectionCheck {
+export function toSection(source: SectionShape, body: unknown): SectionCheck {
   const validate = validators[source]
   if (!validate(body)) {
     const first = validate.errors?.[0]

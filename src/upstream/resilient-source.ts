@@ -61,15 +61,26 @@ export class ResilientSource implements BookSource {
     return breakerStateName(this.breaker.state)
   }
 
-  async fetchBook(isbn13: string, signal: AbortSignal, deadlineAt: number): Promise<FetchResult> {
-    const { value, shared } = await this.coalescer.run(isbn13, signal, (sharedSignal) => this.guarded(isbn13, sharedSignal, deadlineAt))
+  fetchBook(isbn13: string, signal: AbortSignal, deadlineAt: number): Promise<FetchResult> {
+    return this.execute(`book:${isbn13}`, signal, deadlineAt, (s) => this.client.fetchBook(isbn13, s))
+  }
+
+  /** Search goes through the same policies as books (only the publisher API serves it). */
+  search(query: string, limit: number, signal: AbortSignal, deadlineAt: number): Promise<FetchResult> {
+    return this.execute(`search:${limit}:${query}`, signal, deadlineAt, (s) => this.client.search(query, limit, s))
+  }
+
+  private async execute(
+    key: string, signal: AbortSignal, deadlineAt: number, send: (signal: AbortSignal) => Promise<FetchResult>
+  ): Promise<FetchResult> {
+    const { value, shared } = await this.coalescer.run(key, signal, (sharedSignal) => this.guarded(send, sharedSignal, deadlineAt))
     return shared ? { ...value, coalesced: true } : value
   }
 
-  private async guarded(isbn13: string, signal: AbortSignal, deadlineAt: number): Promise<FetchResult> {
+  private async guarded(send: (signal: AbortSignal) => Promise<FetchResult>, signal: AbortSignal, deadlineAt: number): Promise<FetchResult> {
     try {
       return await this.breaker.execute(() => withRetry(
-        () => this.hedger.run((attemptSignal) => this.request(isbn13, attemptSignal), signal, () => this.bulkhead.executionSlots > 0),
+        () => this.hedger.run((attemptSignal) => this.request(send, attemptSignal), signal, () => this.bulkhead.executionSlots > 0),
         this.policies.retry,
         { signal, deadlineAt, expectedAttemptMs: Math.max(MIN_ATTEMPT_MS, this.latency.p95() ?? 0) }
       ), signal)
@@ -81,11 +92,11 @@ export class ResilientSource implements BookSource {
     }
   }
 
-  private async request(isbn13: string, signal: AbortSignal): Promise<FetchResult> {
+  private async request(send: (signal: AbortSignal) => Promise<FetchResult>, signal: AbortSignal): Promise<FetchResult> {
     try {
       return await this.bulkhead.execute(async ({ signal: slotSignal }) => {
         const started = performance.now()
-        const result = await this.client.fetchBook(isbn13, slotSignal)
+        const result = await send(slotSignal)
         if (result.status !== 'error') this.latency.record(performance.now() - started)
         return result
       }, signal)

@@ -1,7 +1,7 @@
 import { Pool } from 'undici'
 import type { FetchResult } from '../domain/outcome.js'
 import type { SourceName } from '../domain/sources.js'
-import { toSection } from './book-schemas.js'
+import { toSection, type SectionShape } from './book-schemas.js'
 import { readJsonBody } from './read-json-body.js'
 import { parseRetryAfter } from './retry-after.js'
 
@@ -36,12 +36,22 @@ export class UpstreamClient {
   }
 
   /** `isbn13` must already be normalized: it becomes part of the upstream path. */
-  async fetchBook(isbn13: string, signal: AbortSignal): Promise<FetchResult> {
+  fetchBook(isbn13: string, signal: AbortSignal): Promise<FetchResult> {
     if (!/^\d{13}$/.test(isbn13)) throw new TypeError(`not a normalized ISBN-13: ${isbn13}`)
+    return this.getJson(`/books/${isbn13}`, this.source, signal)
+  }
+
+  /** The query is encoded here, so no caller input can shape the path or add parameters. */
+  search(query: string, limit: number, signal: AbortSignal): Promise<FetchResult> {
+    const params = new URLSearchParams({ q: query, limit: String(limit) })
+    return this.getJson(`/search?${params.toString()}`, 'search', signal)
+  }
+
+  private async getJson(path: string, shape: SectionShape, signal: AbortSignal): Promise<FetchResult> {
     try {
       const { statusCode, headers, body } = await this.pool.request({
         method: 'GET',
-        path: `${this.basePath}/books/${isbn13}`,
+        path: this.basePath + path,
         headers: { accept: 'application/json' },
         signal
       })
@@ -56,7 +66,7 @@ export class UpstreamClient {
       }
       const json = await readJsonBody(body, headers['content-length'], this.maxBodyBytes)
       if (!json.ok) return { status: 'invalid_response', detail: `${this.source} ${json.detail}` }
-      const checked = toSection(this.source, json.value)
+      const checked = toSection(shape, json.value)
       if (!checked.ok) return { status: 'invalid_response', detail: `${this.source} ${checked.detail}` }
       return { status: 'ok', data: checked.section }
     } catch (error) {

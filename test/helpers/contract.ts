@@ -57,7 +57,7 @@ export function expectMatchesContract(route: string, method: string, response: C
     return
   }
   expect(declared.content[mediaType], `${method} ${route} ${status} does not declare ${mediaType}`).toBeDefined()
-  if (!mediaType.endsWith('json')) return
+  if (mediaType !== 'application/json' && !mediaType.endsWith('+json')) return
   // Validating in place keeps the schema's own $refs resolvable against the whole document.
   const schemaPointer = [...pointer, 'content', mediaType, 'schema'].map(escapePointer).join('/')
   const validate = ajv.compile({ $ref: `openapi.yaml#/${schemaPointer}` })

@@ -7,7 +7,9 @@ import { startDemoUpstreams } from './demo/demo-upstreams.js'
 import { requestIdOf } from './http/request-id.js'
 import compression from './plugins/compression.js'
 import corsPolicy from './plugins/cors.js'
+import { PrometheusMetrics } from './metrics/prometheus-metrics.js'
 import loadShedding from './plugins/load-shedding.js'
+import metricsPlugin from './plugins/metrics.js'
 import problemDetails from './plugins/problem-details.js'
 import rateLimiting from './plugins/rate-limit.js'
 import requestLogging from './plugins/request-logging.js'
@@ -41,15 +43,23 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     app.log.info({ upstreams: demo.urls, tryIsbns: demo.sampleIsbns },
       'demo mode: no upstream URLs configured, serving the built-in demo catalog')
   }
-  const stack = createBookSources(config, urls, app.log)
+  // The gauges read the stack at scrape time; the stack reports into the metrics as it works.
+  const circuitLevels = { closed: 0, half_open: 1, open: 2 } as const
+  const metrics = new PrometheusMetrics({
+    inFlight: (source) => stack.resilient[source].inFlight,
+    queued: (source) => stack.resilient[source].queued,
+    circuit: (source) => circuitLevels[stack.resilient[source].circuitState]
+  })
+  const stack = createBookSources(config, urls, app.log, metrics)
   app.addHook('onClose', () => stack.close())
 
   await app.register(corsPolicy, { origins: config.corsOrigins })
-  await app.register(loadShedding, config.loadShedding)
+  await app.register(loadShedding, { ...config.loadShedding, onShed: () => metrics.rejectedRequest('shed') })
   await app.register(rateLimiting, { ...config.rateLimit, redis: stack.redis?.client })
   await app.register(compression)
   await app.register(problemDetails)
   await app.register(requestLogging)
+  await app.register(metricsPlugin, { metrics, token: config.metricsToken })
 
   await app.register(healthRoutes)
   await app.register(readinessRoutes, { resilient: stack.resilient, redis: stack.redis })

@@ -5,6 +5,7 @@ import { MemoryStore } from './cache/memory-store.js'
 import { RedisStore } from './cache/redis-store.js'
 import { TieredStore } from './cache/tiered-store.js'
 import type { Config } from './config.js'
+import type { UpstreamObserver } from './domain/observer.js'
 import type { SourceName } from './domain/sources.js'
 import { RedisConnection, type RedisLogger } from './redis/redis-connection.js'
 import { closeUpstreamClients, createResilientSources, createUpstreamClients, type ResilientSources } from './upstream/upstream-clients.js'
@@ -22,13 +23,15 @@ export interface BookSourceStack {
 }
 
 /** Builds every upstream's stack once, at start; nothing here runs per request. */
-export function createBookSources(config: Config, urls: Readonly<Record<SourceName, URL>>, log: RedisLogger): BookSourceStack {
+export function createBookSources(
+  config: Config, urls: Readonly<Record<SourceName, URL>>, log: RedisLogger, observer: UpstreamObserver
+): BookSourceStack {
   const clients = createUpstreamClients({
     urls,
     maxBodyBytes: config.upstreamMaxBodyBytes,
     connectionsPerUpstream: Math.max(CONNECTIONS_PER_UPSTREAM, config.resilience.maxConcurrency)
   })
-  const resilient = createResilientSources(clients, config.resilience, log)
+  const resilient = createResilientSources(clients, config.resilience, log, observer)
   const redis = config.redis.url === undefined ? undefined : new RedisConnection(config.redis.url, config.redis.timeoutMs, log)
 
   let sources: BookSources = resilient
@@ -42,7 +45,7 @@ export function createBookSources(config: Config, urls: Readonly<Record<SourceNa
       staleWhileRevalidateMs: config.cache.staleWhileRevalidateMs,
       maxStaleMs: config.cache.maxStaleMs,
       refreshTimeoutMs: config.upstreamTimeoutMs[name]
-    })
+    }, observer)
     sources = { publisher: cached('publisher'), reviews: cached('reviews'), recommendations: cached('recommendations') }
   }
 

@@ -22,6 +22,8 @@ export interface Config {
   readonly sseHeartbeatMs: number
   readonly searchCacheTtlMs: number
   readonly corsOrigins: readonly string[]
+  /** Bearer token `/metrics` requires; open when unset. */
+  readonly metricsToken: string | undefined
   /** `url` undefined: no Redis, the cache is in memory only and rate limits are per replica. */
   readonly redis: { readonly url: string | undefined; readonly timeoutMs: number }
 }
@@ -131,6 +133,7 @@ export function loadConfig(env: Env = process.env): Config {
     sseHeartbeatMs: read.integer('SSE_HEARTBEAT_MS', 15_000, 100, 600_000),
     searchCacheTtlMs: 1000 * read.integer('SEARCH_CACHE_TTL_S', 60, 0, DAY_S),
     corsOrigins: read.origins('CORS_ORIGINS'),
+    metricsToken: read.optionalString('METRICS_TOKEN'),
     redis: {
       url: read.redisUrl('REDIS_URL'),
       timeoutMs: read.integer('REDIS_TIMEOUT_MS', 100, 1, 60_000)
@@ -160,6 +163,10 @@ class EnvReader {
   /** Blank counts as unset: `FOO=` or `FOO=" "` in a compose file means "not configured". */
   isSet(name: string): boolean {
     return this.raw(name) !== undefined
+  }
+
+  optionalString(name: string): string | undefined {
+    return this.raw(name)
   }
 
   string(name: string, fallback: string): string {

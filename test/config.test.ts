@@ -46,7 +46,12 @@ describe('loadConfig defaults', () => {
         maxStaleMs: 86_400_000,
         maxBytes: 64 * 1_048_576
       },
-      redis: { url: undefined, timeoutMs: 100 }
+      redis: { url: undefined, timeoutMs: 100 },
+      batchConcurrency: 8,
+      sseHeartbeatMs: 15_000,
+      searchCacheTtlMs: 60_000,
+      corsOrigins: ['*'],
+      metricsToken: undefined
     })
   })
 

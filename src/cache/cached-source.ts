@@ -1,4 +1,5 @@
 import type { BookSource } from '../aggregate/call-source.js'
+import { NO_OBSERVER, type UpstreamObserver } from '../domain/observer.js'
 import type { CacheState, FetchResult } from '../domain/outcome.js'
 import type { SourceName } from '../domain/sources.js'
 import { freshnessOf, remainingTtlMs, retentionMs, type CacheEntry, type CacheWindows } from './cache-entry.js'
@@ -26,10 +27,17 @@ export class CachedSource implements BookSource {
   constructor(
     private readonly inner: BookSource,
     private readonly store: CacheStore,
-    private readonly options: CachedSourceOptions
+    private readonly options: CachedSourceOptions,
+    private readonly observer: UpstreamObserver = NO_OBSERVER
   ) {}
 
   async fetchBook(isbn13: string, signal: AbortSignal, deadlineAt: number): Promise<FetchResult> {
+    const result = await this.lookup(isbn13, signal, deadlineAt)
+    if (result.cache !== undefined) this.observer.cache(this.options.name, result.cache)
+    return result
+  }
+
+  private async lookup(isbn13: string, signal: AbortSignal, deadlineAt: number): Promise<FetchResult> {
     const key = `${this.options.name}:${isbn13}`
     const entry = this.store.peek?.(key) ?? await this.store.get(key)
     switch (entry === undefined ? 'expired' : freshnessOf(entry, this.options)) {

@@ -12,6 +12,7 @@ export const PROBLEM_TYPES = {
   'rate-limited': 'Too many requests',
   'service-unavailable': 'Service unavailable',
   'not-found': 'Not found',
+  unauthorized: 'Unauthorized',
   internal: 'Internal server error'
 } as const
 export type ProblemSlug = keyof typeof PROBLEM_TYPES

@@ -9,6 +9,7 @@ export interface LoadSheddingOptions {
   readonly maxEventLoopDelayMs: number
   /** Share of the V8 heap limit; 0 disables the check. */
   readonly maxHeapUsedRatio: number
+  readonly onShed?: () => void
 }
 
 const RETRY_AFTER_S = 5
@@ -31,6 +32,7 @@ async function loadShedding(app: FastifyInstance, options: LoadSheddingOptions):
     pressureHandler: (request, reply, type, value) => {
       if (request.routeOptions.config.shed === false) return
       request.log.warn({ pressure: type, value }, 'shedding load')
+      options.onShed?.()
       reply.header('retry-after', String(RETRY_AFTER_S))
       sendProblem(reply, problemOf('service-unavailable', 503, `The service is overloaded (${type}); retry in ${RETRY_AFTER_S} s.`))
     }

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream'
+import { Ajv } from 'ajv'
 import type { FastifyInstance } from 'fastify'
 import type { BookAggregator } from '../aggregate/book-aggregator.js'
 import { settleBatch, type BatchOutcome } from '../aggregate/settle-batch.js'
@@ -6,7 +7,7 @@ import { parseInclude } from '../domain/include.js'
 import { SOURCE_NAMES } from '../domain/sources.js'
 import { problemForVerdict } from '../http/book-problems.js'
 import { clientSignal } from '../http/client-signal.js'
-import { problemOf, sendProblem } from '../http/problem.js'
+import { genericProblem, problemOf, sendProblem } from '../http/problem.js'
 
 export interface BatchRouteOptions {
   readonly aggregator: BookAggregator
@@ -39,13 +40,24 @@ function itemOf(outcome: BatchOutcome): object {
   return { index: outcome.index, isbn: view.isbn, status: error.status, error }
 }
 
+// Fastify's default validator coerces types and drops unknown properties; a batch body is
+// either what the contract says or a 400, so this route validates strictly.
+const strictAjv = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: false })
+
 export default async function batchRoutes(app: FastifyInstance, options: BatchRouteOptions): Promise<void> {
+  app.setValidatorCompiler(({ schema }) => strictAjv.compile(schema))
   app.post<BatchRequest>('/books/batch', {
     schema: { body: bodySchema },
     // 100 ISBNs fit in a few KB; anything much bigger is not a batch request.
     bodyLimit: 32 * 1024,
     // Streamed lines must leave as they are produced, not wait in a compressor.
-    compress: false
+    compress: false,
+    // Fastify would parse text/plain too; a batch is JSON or nothing.
+    preValidation: async (request, reply) => {
+      if (request.headers['content-type']?.split(';')[0]?.trim().toLowerCase() !== 'application/json') {
+        return sendProblem(reply, genericProblem(415, 'The batch body must be application/json.'))
+      }
+    }
   }, async (request, reply) => {
     const include = parseInclude(request.body.include)
     if (!include.ok) return sendProblem(reply, problemOf('invalid-parameter', 400, include.reason))

@@ -3,6 +3,7 @@ import {
   type BulkheadPolicy, type CircuitBreakerPolicy
 } from 'cockatiel'
 import type { BookSource } from '../aggregate/call-source.js'
+import { NO_OBSERVER, type UpstreamObserver } from '../domain/observer.js'
 import type { FetchResult } from '../domain/outcome.js'
 import type { SourceName } from '../domain/sources.js'
 import { breakerStateName, createCircuitBreaker, type BreakerState, type CircuitBreakerOptions } from './policies/circuit-breaker.js'
@@ -43,14 +44,18 @@ export class ResilientSource implements BookSource {
   constructor(
     private readonly client: UpstreamClient,
     private readonly policies: ResiliencePolicies,
-    private readonly log: PolicyLogger
+    private readonly log: PolicyLogger,
+    private readonly observer: UpstreamObserver = NO_OBSERVER
   ) {
     this.breaker = createCircuitBreaker(policies.breaker)
     this.breaker.onStateChange((state) => {
       this.log.warn({ source: this.name, circuit: breakerStateName(state) }, `${this.name} circuit ${breakerStateName(state)}`)
     })
     this.bulkhead = bulkhead(policies.maxConcurrency, policies.maxQueue)
-    this.hedger = new Hedger(this.latency, policies.hedge)
+    this.hedger = new Hedger(this.latency, policies.hedge, {
+      sent: () => observer.hedgeSent(this.name),
+      won: () => observer.hedgeWon(this.name)
+    })
   }
 
   get name(): SourceName {
@@ -59,6 +64,15 @@ export class ResilientSource implements BookSource {
 
   get circuitState(): BreakerState {
     return breakerStateName(this.breaker.state)
+  }
+
+  /** Requests holding a bulkhead slot right now. */
+  get inFlight(): number {
+    return this.policies.maxConcurrency - this.bulkhead.executionSlots
+  }
+
+  get queued(): number {
+    return this.policies.maxQueue - this.bulkhead.queueSlots
   }
 
   fetchBook(isbn13: string, signal: AbortSignal, deadlineAt: number): Promise<FetchResult> {
@@ -73,17 +87,20 @@ export class ResilientSource implements BookSource {
   private async execute(
     key: string, signal: AbortSignal, deadlineAt: number, send: (signal: AbortSignal) => Promise<FetchResult>
   ): Promise<FetchResult> {
-    const { value, shared } = await this.coalescer.run(key, signal, (sharedSignal) => this.guarded(send, sharedSignal, deadlineAt))
+    const { value, shared, joined } = await this.coalescer.run(key, signal, (sharedSignal) => this.guarded(send, sharedSignal, deadlineAt))
+    if (joined) this.observer.coalesced(this.name)
     return shared ? { ...value, coalesced: true } : value
   }
 
   private async guarded(send: (signal: AbortSignal) => Promise<FetchResult>, signal: AbortSignal, deadlineAt: number): Promise<FetchResult> {
     try {
-      return await this.breaker.execute(() => withRetry(
+      const result = await this.breaker.execute(() => withRetry(
         () => this.hedger.run((attemptSignal) => this.request(send, attemptSignal), signal, () => this.bulkhead.executionSlots > 0),
         this.policies.retry,
         { signal, deadlineAt, expectedAttemptMs: Math.max(MIN_ATTEMPT_MS, this.latency.p95() ?? 0) }
       ), signal)
+      if (result.retried === true) this.observer.retried(this.name)
+      return result
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
         return { status: 'circuit_open', detail: `${this.name} circuit is open after repeated failures; not called` }
@@ -96,9 +113,17 @@ export class ResilientSource implements BookSource {
     try {
       return await this.bulkhead.execute(async ({ signal: slotSignal }) => {
         const started = performance.now()
-        const result = await send(slotSignal)
-        if (result.status !== 'error') this.latency.record(performance.now() - started)
-        return result
+        try {
+          const result = await send(slotSignal)
+          const elapsedMs = performance.now() - started
+          if (result.status !== 'error') this.latency.record(elapsedMs)
+          this.observer.upstreamRequest(this.name, result.status, elapsedMs / 1000)
+          return result
+        } catch (error) {
+          const outcome = (error as Error | undefined)?.name === 'TimeoutError' ? 'timeout' : 'aborted'
+          this.observer.upstreamRequest(this.name, outcome, (performance.now() - started) / 1000)
+          throw error
+        }
       }, signal)
     } catch (error) {
       if (error instanceof BulkheadRejectedError) {

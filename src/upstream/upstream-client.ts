@@ -36,7 +36,7 @@ export class UpstreamClient {
   }
 
   /** `isbn13` must already be normalized: it becomes part of the upstream path. */
-  fetchBook(isbn13: string, signal: AbortSignal): Promise<FetchResult> {
+  async fetchBook(isbn13: string, signal: AbortSignal): Promise<FetchResult> {
     if (!/^\d{13}$/.test(isbn13)) throw new TypeError(`not a normalized ISBN-13: ${isbn13}`)
     return this.getJson(`/books/${isbn13}`, this.source, signal)
   }

@@ -1,3 +1,4 @@
+import type { UpstreamObserver } from '../domain/observer.js'
 import { SOURCE_NAMES, type SourceName } from '../domain/sources.js'
 import { ResilientSource, type PolicyLogger, type ResiliencePolicies } from './resilient-source.js'
 import { UpstreamClient } from './upstream-client.js'
@@ -27,7 +28,9 @@ export async function closeUpstreamClients(clients: UpstreamClients): Promise<vo
 export type ResilientSources = Readonly<Record<SourceName, ResilientSource>>
 
 /** Each upstream gets its own policy instances: one upstream's trouble never trips another's. */
-export function createResilientSources(clients: UpstreamClients, policies: ResiliencePolicies, log: PolicyLogger): ResilientSources {
-  const wrap = (source: SourceName): ResilientSource => new ResilientSource(clients[source], policies, log)
+export function createResilientSources(
+  clients: UpstreamClients, policies: ResiliencePolicies, log: PolicyLogger, observer?: UpstreamObserver
+): ResilientSources {
+  const wrap = (source: SourceName): ResilientSource => new ResilientSource(clients[source], policies, log, observer)
   return { publisher: wrap('publisher'), reviews: wrap('reviews'), recommendations: wrap('recommendations') }
 }

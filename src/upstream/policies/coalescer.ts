@@ -8,7 +8,10 @@ interface InFlight<T> {
 
 export interface Coalesced<T> {
   readonly value: T
+  /** The call served more than one caller. */
   readonly shared: boolean
+  /** This caller joined a call already in flight (rather than starting it). */
+  readonly joined: boolean
 }
 
 /**
@@ -26,6 +29,7 @@ export class Coalescer<K, T> {
   run(key: K, signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<Coalesced<T>> {
     if (signal.aborted) return Promise.reject(signal.reason)
     let entry = this.inFlight.get(key)
+    const joined = entry !== undefined
     if (entry === undefined) {
       entry = this.start(key, work)
     } else {
@@ -46,7 +50,7 @@ export class Coalescer<K, T> {
       }
       signal.addEventListener('abort', leave, { once: true })
       flight.promise.then(
-        (value) => resolve({ value, shared: flight.joined }),
+        (value) => resolve({ value, shared: flight.joined, joined }),
         reject
       ).finally(() => signal.removeEventListener('abort', leave))
     })

@@ -20,7 +20,11 @@ export class Hedger {
   private calls = 0
   private hedges = 0
 
-  constructor(private readonly tracker: LatencyTracker, private readonly options: HedgeOptions) {}
+  constructor(
+    private readonly tracker: LatencyTracker,
+    private readonly options: HedgeOptions,
+    private readonly events: { sent(): void; won(): void } = { sent: () => undefined, won: () => undefined }
+  ) {}
 
   /**
    * `send` makes one upstream request; `canHedge` says whether there is capacity for a
@@ -52,14 +56,15 @@ export class Hedger {
       timer = setTimeout(() => {
         if (signal.aborted || !this.budgetAllows() || !canHedge()) return
         this.hedges++
+        this.events.sent()
         launch().then(resolve, reject)
       }, Math.max(this.options.minDelayMs, p95))
     })
     try {
       const first = await Promise.race([primary.then((r) => ({ r, hedge: false })), hedged.then((r) => ({ r, hedge: true }))])
-      const winner = first.r.status === 'error' && attempts.length > 1
-        ? await (first.hedge ? primary : hedged) // an error waits for the other attempt's answer
-        : first.r
+      const waitForOther = first.r.status === 'error' && attempts.length > 1
+      const winner = waitForOther ? await (first.hedge ? primary : hedged) : first.r // an error waits for the other answer
+      if (first.hedge !== waitForOther) this.events.won()
       return attempts.length > 1 ? { ...winner, hedged: true } : winner
     } finally {
       clearTimeout(timer)

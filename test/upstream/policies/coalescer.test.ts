@@ -30,9 +30,9 @@ describe('Coalescer', () => {
 
     runs[0]!.resolve('dune')
     await expect(Promise.all([a, b, c])).resolves.toEqual([
-      { value: 'dune', shared: true },
-      { value: 'dune', shared: true },
-      { value: 'dune', shared: true }
+      { value: 'dune', shared: true, joined: false },
+      { value: 'dune', shared: true, joined: true },
+      { value: 'dune', shared: true, joined: true }
     ])
     expect(coalescer.size).toBe(0)
   })
@@ -40,7 +40,7 @@ describe('Coalescer', () => {
   it('marks the answer of a lone caller as not shared', async () => {
     const coalescer = new Coalescer<string, string>()
     const work = vi.fn(async () => 'dune')
-    await expect(coalescer.run('isbn', live(), work)).resolves.toEqual({ value: 'dune', shared: false })
+    await expect(coalescer.run('isbn', live(), work)).resolves.toEqual({ value: 'dune', shared: false, joined: false })
     expect(work).toHaveBeenCalledTimes(1)
   })
 
@@ -63,8 +63,8 @@ describe('Coalescer', () => {
     let n = 0
     const work = vi.fn(async () => ++n)
 
-    await expect(coalescer.run('isbn', live(), work)).resolves.toEqual({ value: 1, shared: false })
-    await expect(coalescer.run('isbn', live(), work)).resolves.toEqual({ value: 2, shared: false })
+    await expect(coalescer.run('isbn', live(), work)).resolves.toEqual({ value: 1, shared: false, joined: false })
+    await expect(coalescer.run('isbn', live(), work)).resolves.toEqual({ value: 2, shared: false, joined: false })
     expect(work).toHaveBeenCalledTimes(2)
   })
 
@@ -84,7 +84,7 @@ describe('Coalescer', () => {
     expect(coalescer.size).toBe(1)
 
     runs[0]!.resolve('dune')
-    await expect(stays).resolves.toEqual({ value: { value: 'dune', shared: true } })
+    await expect(stays).resolves.toEqual({ value: { value: 'dune', shared: true, joined: true } })
     expect(work).toHaveBeenCalledTimes(1)
     expect(runs[0]!.signal.aborted).toBe(false)
   })
@@ -116,7 +116,7 @@ describe('Coalescer', () => {
     expect(work).toHaveBeenCalledTimes(2)
     expect(runs[1]!.signal.aborted).toBe(false)
     runs[1]!.resolve('fresh')
-    await expect(newcomer).resolves.toEqual({ value: 'fresh', shared: false })
+    await expect(newcomer).resolves.toEqual({ value: 'fresh', shared: false, joined: false })
   })
 
   it('does not let abandoned work that settles late evict the flight that replaced it', async () => {
@@ -142,8 +142,8 @@ describe('Coalescer', () => {
     const joiner = coalescer.run('isbn', live(), work)
     fresh.resolve('fresh')
     await expect(Promise.all([newcomer, joiner])).resolves.toEqual([
-      { value: 'fresh', shared: true },
-      { value: 'fresh', shared: true }
+      { value: 'fresh', shared: true, joined: false },
+      { value: 'fresh', shared: true, joined: true }
     ])
     expect(work).toHaveBeenCalledTimes(2)
   })
@@ -163,7 +163,7 @@ describe('Coalescer', () => {
     await flush()
     expect(work).toHaveBeenCalledTimes(2)
     runs[1]!.resolve('ok now')
-    await expect(again).resolves.toEqual({ value: 'ok now', shared: false })
+    await expect(again).resolves.toEqual({ value: 'ok now', shared: false, joined: false })
   })
 
   it('turns work that throws synchronously into a rejection for the waiters', async () => {

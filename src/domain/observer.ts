@@ -1,0 +1,25 @@
+import type { CacheState } from './outcome.js'
+
+/**
+ * What the upstream, cache and policy layers report as they work. The metrics plugin
+ * implements it; layers stay free of any metrics library, and tests can pass a no-op.
+ */
+export interface UpstreamObserver {
+  /** One HTTP request to an upstream finished (hedges and retries each count). */
+  upstreamRequest(source: string, outcome: string, seconds: number): void
+  retried(source: string): void
+  hedgeSent(source: string): void
+  hedgeWon(source: string): void
+  /** A caller joined an upstream call already in flight. */
+  coalesced(source: string): void
+  cache(source: string, state: CacheState): void
+}
+
+export const NO_OBSERVER: UpstreamObserver = {
+  upstreamRequest: () => undefined,
+  retried: () => undefined,
+  hedgeSent: () => undefined,
+  hedgeWon: () => undefined,
+  coalesced: () => undefined,
+  cache: () => undefined
+}

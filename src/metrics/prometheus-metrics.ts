@@ -1,0 +1,100 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { UpstreamObserver } from '../domain/observer.js'
+import type { CacheState } from '../domain/outcome.js'
+import { SOURCE_NAMES, type SourceName } from '../domain/sources.js'
+
+/** Live state the gauges read at scrape time (nothing is updated per request for them). */
+export interface UpstreamGaugeSource {
+  inFlight(source: SourceName): number
+  queued(source: SourceName): number
+  /** 0 closed, 1 half-open, 2 open. */
+  circuit(source: SourceName): number
+}
+
+const PREFIX = 'book_aggregator_'
+// Upstream calls live between a few ms and the timeout; requests up to the deadline.
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2.5, 5]
+
+/**
+ * Every metric of one app instance, in its own registry (tests build many apps). Labels are
+ * bounded sets — route templates, sources, outcomes — never an ISBN or a client address.
+ */
+export class PrometheusMetrics implements UpstreamObserver {
+  readonly registry = new Registry()
+  private readonly httpDuration: Histogram<'route' | 'method' | 'status_code'>
+  private readonly upstreamDuration: Histogram<'source' | 'outcome'>
+  private readonly cacheResults: Counter<'source' | 'result'>
+  private readonly coalescedCalls: Counter<'source'>
+  private readonly retries: Counter<'source'>
+  private readonly hedgesSent: Counter<'source'>
+  private readonly hedgesWon: Counter<'source'>
+  private readonly rejected: Counter<'reason'>
+
+  constructor(gauges: UpstreamGaugeSource) {
+    const registers = [this.registry]
+    collectDefaultMetrics({ register: this.registry })
+    this.httpDuration = new Histogram({
+      name: `${PREFIX}http_request_duration_seconds`, help: 'HTTP requests by route template, method and status',
+      labelNames: ['route', 'method', 'status_code'], buckets: LATENCY_BUCKETS, registers
+    })
+    this.upstreamDuration = new Histogram({
+      name: `${PREFIX}upstream_request_duration_seconds`, help: 'Upstream HTTP requests (hedges and retries included) by source and outcome',
+      labelNames: ['source', 'outcome'], buckets: LATENCY_BUCKETS, registers
+    })
+    this.cacheResults = new Counter({ name: `${PREFIX}cache_requests_total`, help: 'Cache lookups by source and result (hit, stale, miss)', labelNames: ['source', 'result'], registers })
+    this.coalescedCalls = new Counter({ name: `${PREFIX}upstream_coalesced_total`, help: 'Calls that joined an upstream request already in flight', labelNames: ['source'], registers })
+    this.retries = new Counter({ name: `${PREFIX}upstream_retries_total`, help: 'Retries sent', labelNames: ['source'], registers })
+    this.hedgesSent = new Counter({ name: `${PREFIX}upstream_hedges_sent_total`, help: 'Hedged (duplicate) requests sent', labelNames: ['source'], registers })
+    this.hedgesWon = new Counter({ name: `${PREFIX}upstream_hedges_won_total`, help: 'Hedged requests that answered first', labelNames: ['source'], registers })
+    this.rejected = new Counter({ name: `${PREFIX}http_rejected_total`, help: 'Requests refused before any work: rate_limited or shed', labelNames: ['reason'], registers })
+    for (const source of SOURCE_NAMES) {
+      for (const result of ['hit', 'stale', 'miss']) this.cacheResults.inc({ source, result }, 0)
+      for (const counter of [this.coalescedCalls, this.retries, this.hedgesSent, this.hedgesWon]) counter.inc({ source }, 0)
+    }
+    for (const reason of ['rate_limited', 'shed']) this.rejected.inc({ reason }, 0)
+
+    const perSource = (name: string, help: string, read: (source: SourceName) => number): void => {
+      new Gauge({
+        name: `${PREFIX}${name}`, help, labelNames: ['source'], registers,
+        collect() {
+          for (const source of SOURCE_NAMES) this.set({ source }, read(source))
+        }
+      })
+    }
+    perSource('upstream_in_flight', 'Upstream requests in flight (bulkhead slots in use)', (s) => gauges.inFlight(s))
+    perSource('upstream_queue_length', 'Upstream requests waiting for a bulkhead slot', (s) => gauges.queued(s))
+    perSource('upstream_circuit_state', 'Circuit breaker state: 0 closed, 1 half-open, 2 open', (s) => gauges.circuit(s))
+  }
+
+  httpRequest(route: string, method: string, statusCode: number, seconds: number): void {
+    this.httpDuration.observe({ route, method, status_code: String(statusCode) }, seconds)
+  }
+
+  rejectedRequest(reason: 'rate_limited' | 'shed'): void {
+    this.rejected.inc({ reason })
+  }
+
+  upstreamRequest(source: string, outcome: string, seconds: number): void {
+    this.upstreamDuration.observe({ source, outcome }, seconds)
+  }
+
+  retried(source: string): void {
+    this.retries.inc({ source })
+  }
+
+  hedgeSent(source: string): void {
+    this.hedgesSent.inc({ source })
+  }
+
+  hedgeWon(source: string): void {
+    this.hedgesWon.inc({ source })
+  }
+
+  coalesced(source: string): void {
+    this.coalescedCalls.inc({ source })
+  }
+
+  cache(source: string, state: CacheState): void {
+    this.cacheResults.inc({ source, result: state })
+  }
+}

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { BookAggregator } from './aggregate/book-aggregator.js'
 import { BookSearch } from './aggregate/search-books.js'
@@ -13,6 +14,7 @@ import metricsPlugin from './plugins/metrics.js'
 import problemDetails from './plugins/problem-details.js'
 import rateLimiting from './plugins/rate-limit.js'
 import requestLogging from './plugins/request-logging.js'
+import tracing, { traceOf } from './plugins/tracing.js'
 import batchRoutes from './routes/batch.js'
 import booksRoutes from './routes/books.js'
 import eventsRoutes from './routes/events.js'
@@ -32,6 +34,9 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     // Our own one-line-per-request log replaces Fastify's two lines (plugins/request-logging).
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestIdOf,
+    // Every log line of a request carries its trace id, joinable with the upstreams' logs.
+    childLoggerFactory: (logger, bindings, options, raw) =>
+      logger.child({ ...bindings, traceId: traceOf(raw as IncomingMessage).traceId }, options),
     trustProxy: trustProxyOption(config.trustProxy)
   })
 
@@ -59,6 +64,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   await app.register(compression)
   await app.register(problemDetails)
   await app.register(requestLogging)
+  await app.register(tracing)
   await app.register(metricsPlugin, { metrics, token: config.metricsToken })
 
   await app.register(healthRoutes)

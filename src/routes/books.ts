@@ -4,6 +4,7 @@ import { normalizeIsbn } from '../domain/isbn.js'
 import { parseInclude } from '../domain/include.js'
 import { cacheHeadersFor, matchesIfNoneMatch } from '../http/cache-headers.js'
 import { clientSignal } from '../http/client-signal.js'
+import { serverTimingOf } from '../http/server-timing.js'
 import { problemForVerdict } from '../http/book-problems.js'
 import { problemOf, sendProblem } from '../http/problem.js'
 
@@ -25,9 +26,10 @@ export default async function booksRoutes(app: FastifyInstance, options: BooksRo
     const include = parseInclude(request.query.include)
     if (!include.ok) return sendProblem(reply, problemOf('invalid-parameter', 400, include.reason))
 
+    const started = performance.now()
     const { verdict, view, outcomes } = await options.aggregator.lookup(isbn.value, include.value, clientSignal(reply))
     request.sourceReports = view.sources
-    reply.header('vary', 'accept-encoding')
+    reply.header('vary', 'accept-encoding').header('server-timing', serverTimingOf(outcomes, performance.now() - started))
     if (verdict !== 'found') {
       reply.header('cache-control', 'no-store')
       return sendProblem(reply, problemForVerdict(verdict, view))

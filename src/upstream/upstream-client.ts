@@ -4,6 +4,7 @@ import type { SourceName } from '../domain/sources.js'
 import { toSection, type SectionShape } from './book-schemas.js'
 import { readJsonBody } from './read-json-body.js'
 import { parseRetryAfter } from './retry-after.js'
+import { outgoingTraceparent } from '../tracing/trace-context.js'
 
 export interface UpstreamClientOptions {
   readonly source: SourceName
@@ -52,7 +53,7 @@ export class UpstreamClient {
       const { statusCode, headers, body } = await this.pool.request({
         method: 'GET',
         path: this.basePath + path,
-        headers: { accept: 'application/json' },
+        headers: traceHeaders(),
         signal
       })
       if (statusCode !== 200) {
@@ -78,6 +79,11 @@ export class UpstreamClient {
   close(): Promise<void> {
     return this.pool.close()
   }
+}
+
+function traceHeaders(): Record<string, string> {
+  const traceparent = outgoingTraceparent()
+  return traceparent === undefined ? { accept: 'application/json' } : { accept: 'application/json', traceparent }
 }
 
 function describeNetworkError(error: unknown): string {

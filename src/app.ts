@@ -8,6 +8,7 @@ import { startDemoUpstreams } from './demo/demo-upstreams.js'
 import { requestIdOf } from './http/request-id.js'
 import compression from './plugins/compression.js'
 import corsPolicy from './plugins/cors.js'
+import demoPage from './plugins/demo-page.js'
 import { PrometheusMetrics } from './metrics/prometheus-metrics.js'
 import loadShedding from './plugins/load-shedding.js'
 import metricsPlugin from './plugins/metrics.js'
@@ -75,6 +76,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     timeoutsMs: config.upstreamTimeoutMs,
     deadlineMs: config.requestDeadlineMs
   })
+  await app.register(demoPage)
   await app.register(booksRoutes, { aggregator })
   await app.register(batchRoutes, { aggregator, concurrency: config.batchConcurrency })
   await app.register(eventsRoutes, { aggregator, heartbeatMs: config.sseHeartbeatMs })

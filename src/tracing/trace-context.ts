@@ -2,6 +2,11 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomBytes } from 'node:crypto'
 
 /** W3C Trace Context of one incoming request (https://www.w3.org/TR/trace-context/). */
+export interface SpanHandle {
+  readonly spanId: string
+  end(outcome: string): void
+}
+
 export interface TraceContext {
   readonly traceId: string
   /** The caller's span (absent when we started the trace). */
@@ -9,6 +14,8 @@ export interface TraceContext {
   /** Our span for this request. */
   readonly spanId: string
   readonly flags: string
+  /** Set when spans are exported (OpenTelemetry): records a child span of this request. */
+  readonly startChildSpan?: (name: string) => SpanHandle
 }
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
@@ -29,12 +36,25 @@ export function traceFromHeader(header: string | string[] | undefined): TraceCon
 /** Carries the request's trace through every await down to the upstream clients. */
 export const traceStorage = new AsyncLocalStorage<TraceContext>()
 
+export interface UpstreamSpan {
+  /** For the upstream call's headers; `undefined` outside any request. */
+  readonly traceparent: string | undefined
+  end(outcome: string): void
+}
+
+const NOT_TRACED: UpstreamSpan = { traceparent: undefined, end: () => undefined }
+
 /**
- * The `traceparent` for one upstream call: the request's trace, a fresh span id, so the
- * upstream's spans hang under this call. `undefined` outside a request (background refresh
- * started by a request keeps that request's trace).
+ * A span for one upstream call: the request's trace with a new span id, so the upstream's
+ * own spans hang under this call. Exported only when OpenTelemetry is on; otherwise it is
+ * just an id. A background refresh started by a request stays in that request's trace.
  */
-export function outgoingTraceparent(spanId: string = newSpanId()): string | undefined {
+export function startUpstreamSpan(name: string): UpstreamSpan {
   const trace = traceStorage.getStore()
-  return trace === undefined ? undefined : `00-${trace.traceId}-${spanId}-${trace.flags}`
+  if (trace === undefined) return NOT_TRACED
+  const span = trace.startChildSpan?.(name)
+  return {
+    traceparent: `00-${trace.traceId}-${span?.spanId ?? newSpanId()}-${trace.flags}`,
+    end: (outcome) => span?.end(outcome)
+  }
 }

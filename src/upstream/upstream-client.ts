@@ -4,7 +4,9 @@ import type { SourceName } from '../domain/sources.js'
 import { toSection, type SectionShape } from './book-schemas.js'
 import { readJsonBody } from './read-json-body.js'
 import { parseRetryAfter } from './retry-after.js'
-import { outgoingTraceparent } from '../tracing/trace-context.js'
+import { startUpstreamSpan } from '../tracing/trace-context.js'
+
+const ACCEPT_JSON = { accept: 'application/json' } as const
 
 export interface UpstreamClientOptions {
   readonly source: SourceName
@@ -49,11 +51,21 @@ export class UpstreamClient {
   }
 
   private async getJson(path: string, shape: SectionShape, signal: AbortSignal): Promise<FetchResult> {
+    const span = startUpstreamSpan(`${shape === 'search' ? 'search' : this.source} upstream`)
+    const result = await this.exchange(path, shape, signal, span.traceparent).catch((error: unknown) => {
+      span.end('aborted')
+      throw error
+    })
+    span.end(result.status)
+    return result
+  }
+
+  private async exchange(path: string, shape: SectionShape, signal: AbortSignal, traceparent: string | undefined): Promise<FetchResult> {
     try {
       const { statusCode, headers, body } = await this.pool.request({
         method: 'GET',
         path: this.basePath + path,
-        headers: traceHeaders(),
+        headers: traceparent === undefined ? ACCEPT_JSON : { ...ACCEPT_JSON, traceparent },
         signal
       })
       if (statusCode !== 200) {
@@ -79,11 +91,6 @@ export class UpstreamClient {
   close(): Promise<void> {
     return this.pool.close()
   }
-}
-
-function traceHeaders(): Record<string, string> {
-  const traceparent = outgoingTraceparent()
-  return traceparent === undefined ? { accept: 'application/json' } : { accept: 'application/json', traceparent }
 }
 
 function describeNetworkError(error: unknown): string {

@@ -6,10 +6,12 @@ import { createBookSources } from './book-sources.js'
 import type { Config } from './config.js'
 import { startDemoUpstreams } from './demo/demo-upstreams.js'
 import { requestIdOf } from './http/request-id.js'
+import apiDocs from './plugins/api-docs.js'
 import compression from './plugins/compression.js'
 import corsPolicy from './plugins/cors.js'
 import demoPage from './plugins/demo-page.js'
 import { PrometheusMetrics } from './metrics/prometheus-metrics.js'
+import lifecycle from './plugins/lifecycle.js'
 import loadShedding from './plugins/load-shedding.js'
 import metricsPlugin from './plugins/metrics.js'
 import problemDetails from './plugins/problem-details.js'
@@ -23,6 +25,7 @@ import healthRoutes from './routes/health.js'
 import openapiRoutes from './routes/openapi.js'
 import readinessRoutes from './routes/readiness.js'
 import searchRoutes from './routes/search.js'
+import { startOtelTracing } from './tracing/otel-exporter.js'
 
 /**
  * Builds the service without listening (tests `inject` into it; server.ts listens). With no
@@ -38,8 +41,21 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     // Every log line of a request carries its trace id, joinable with the upstreams' logs.
     childLoggerFactory: (logger, bindings, options, raw) =>
       logger.child({ ...bindings, traceId: traceOf(raw as IncomingMessage).traceId }, options),
-    trustProxy: trustProxyOption(config.trustProxy)
+    trustProxy: trustProxyOption(config.trustProxy),
+    // plugins/lifecycle answers requests that arrive while closing, as problem+json.
+    return503OnClosing: false
   })
+
+  // Spans are exported only when a collector is configured; otherwise OpenTelemetry is never loaded.
+  const endpoint = config.otel.endpoint
+  const otel = endpoint === undefined ? undefined : await startOtelTracing({
+    endpoint: endpoint.href,
+    serviceName: config.otel.serviceName,
+    onExportError: (err) => app.log.warn({ err }, 'could not export spans to the OpenTelemetry collector')
+  })
+  // Added first, so it runs last (onClose hooks run in reverse): spans of the calls that
+  // the other hooks end are still flushed.
+  if (otel !== undefined) app.addHook('onClose', async () => otel.shutdown())
 
   let urls = config.upstreamUrls
   if (urls === undefined) {
@@ -59,13 +75,14 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   const stack = createBookSources(config, urls, app.log, metrics)
   app.addHook('onClose', () => stack.close())
 
+  await app.register(lifecycle)
   await app.register(corsPolicy, { origins: config.corsOrigins })
   await app.register(loadShedding, { ...config.loadShedding, onShed: () => metrics.rejectedRequest('shed') })
   await app.register(rateLimiting, { ...config.rateLimit, redis: stack.redis?.client })
   await app.register(compression)
   await app.register(problemDetails)
   await app.register(requestLogging)
-  await app.register(tracing)
+  await app.register(tracing, { otel })
   await app.register(metricsPlugin, { metrics, token: config.metricsToken })
 
   await app.register(healthRoutes)
@@ -76,6 +93,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     timeoutsMs: config.upstreamTimeoutMs,
     deadlineMs: config.requestDeadlineMs
   })
+  await app.register(apiDocs)
   await app.register(demoPage)
   await app.register(booksRoutes, { aggregator })
   await app.register(batchRoutes, { aggregator, concurrency: config.batchConcurrency })

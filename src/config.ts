@@ -22,10 +22,16 @@ export interface Config {
   readonly sseHeartbeatMs: number
   readonly searchCacheTtlMs: number
   readonly corsOrigins: readonly string[]
+  /** Time between "not ready" and closing the listener, for load balancers to notice. */
+  readonly shutdownGraceMs: number
+  /** Worker processes (node:cluster); 1 runs the app in this process. */
+  readonly webConcurrency: number
   /** Bearer token `/metrics` requires; open when unset. */
   readonly metricsToken: string | undefined
   /** `url` undefined: no Redis, the cache is in memory only and rate limits are per replica. */
   readonly redis: { readonly url: string | undefined; readonly timeoutMs: number }
+  /** `endpoint` undefined: no span is exported and OpenTelemetry is not loaded. */
+  readonly otel: { readonly endpoint: URL | undefined; readonly serviceName: string }
 }
 
 export interface CacheConfig {
@@ -134,9 +140,15 @@ export function loadConfig(env: Env = process.env): Config {
     searchCacheTtlMs: 1000 * read.integer('SEARCH_CACHE_TTL_S', 60, 0, DAY_S),
     corsOrigins: read.origins('CORS_ORIGINS'),
     metricsToken: read.optionalString('METRICS_TOKEN'),
+    shutdownGraceMs: read.integer('SHUTDOWN_GRACE_MS', 5000, 0, 600_000),
+    webConcurrency: read.integer('WEB_CONCURRENCY', 1, 1, 64),
     redis: {
       url: read.redisUrl('REDIS_URL'),
       timeoutMs: read.integer('REDIS_TIMEOUT_MS', 100, 1, 60_000)
+    },
+    otel: {
+      endpoint: read.httpUrl('OTEL_EXPORTER_OTLP_ENDPOINT'),
+      serviceName: read.string('OTEL_SERVICE_NAME', 'book-aggregator')
     }
   }
   if (problems.length > 0) throw new ConfigError(problems)

@@ -51,7 +51,10 @@ describe('loadConfig defaults', () => {
       sseHeartbeatMs: 15_000,
       searchCacheTtlMs: 60_000,
       corsOrigins: ['*'],
-      metricsToken: undefined
+      metricsToken: undefined,
+      otel: { endpoint: undefined, serviceName: 'book-aggregator' },
+      shutdownGraceMs: 5000,
+      webConcurrency: 1
     })
   })
 
@@ -262,5 +265,17 @@ describe('withUpstreamUrls', () => {
     expect(filled.upstreamUrls).toEqual(urls)
     expect(filled).toEqual({ ...config, upstreamUrls: urls })
     expect(config.upstreamUrls).toBeUndefined()
+  })
+})
+
+describe('loadConfig OpenTelemetry', () => {
+  it('reads OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_SERVICE_NAME', () => {
+    const config = loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'books-eu' })
+    expect(config.otel.endpoint?.href).toBe('http://collector:4318/')
+    expect(config.otel.serviceName).toBe('books-eu')
+  })
+
+  it('rejects an endpoint that is not an http(s) URL', () => {
+    expect(configErrorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://collector:4317' }).message).toContain('OTEL_EXPORTER_OTLP_ENDPOINT')
   })
 })

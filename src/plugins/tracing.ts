@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import type { OtelTracing, RequestSpan } from '../tracing/otel-exporter.js'
 import { traceFromHeader, traceStorage, type TraceContext } from '../tracing/trace-context.js'
 
 const traces = new WeakMap<IncomingMessage, TraceContext>()
@@ -15,10 +16,37 @@ export function traceOf(raw: IncomingMessage): TraceContext {
   return trace
 }
 
+export interface TracingOptions {
+  /** Set when spans are exported (OTEL_EXPORTER_OTLP_ENDPOINT): one span per request and per upstream call. */
+  readonly otel?: OtelTracing
+}
+
 /** Runs each request inside its trace context, so upstream calls can forward `traceparent`. */
-async function tracing(app: FastifyInstance): Promise<void> {
-  app.addHook('onRequest', (request, _reply, done) => {
-    traceStorage.run(traceOf(request.raw), done)
+async function tracing(app: FastifyInstance, options: TracingOptions): Promise<void> {
+  const otel = options.otel
+  if (otel === undefined) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      traceStorage.run(traceOf(request.raw), done)
+    })
+    return
+  }
+
+  const spans = new WeakMap<FastifyRequest, RequestSpan>()
+  app.addHook('onRequest', (request, reply, done) => {
+    const span = otel.startRequestSpan(traceOf(request.raw), {
+      method: request.method,
+      route: request.routeOptions.url,
+      path: request.url.split('?', 1)[0] as string
+    })
+    spans.set(request, span)
+    // Whichever comes first: onResponse, or the connection closing (a client that left gets
+    // no onResponse). The span ends once either way.
+    reply.raw.once('close', () => span.end(reply.raw.writableFinished ? reply.statusCode : undefined))
+    traceStorage.run(span.trace, done)
+  })
+  app.addHook('onResponse', (request, reply, done) => {
+    spans.get(request)?.end(reply.statusCode)
+    done()
   })
 }
 

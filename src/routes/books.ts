@@ -5,6 +5,7 @@ import { parseInclude } from '../domain/include.js'
 import { cacheHeadersFor, matchesIfNoneMatch } from '../http/cache-headers.js'
 import { clientSignal } from '../http/client-signal.js'
 import { serverTimingOf } from '../http/server-timing.js'
+import { addVary } from '../http/vary.js'
 import { problemForVerdict } from '../http/book-problems.js'
 import { problemOf, sendProblem } from '../http/problem.js'
 
@@ -29,7 +30,8 @@ export default async function booksRoutes(app: FastifyInstance, options: BooksRo
     const started = performance.now()
     const { verdict, view, outcomes } = await options.aggregator.lookup(isbn.value, include.value, clientSignal(reply))
     request.sourceReports = view.sources
-    reply.header('vary', 'accept-encoding').header('server-timing', serverTimingOf(outcomes, performance.now() - started))
+    addVary(reply, 'accept-encoding')
+    reply.header('server-timing', serverTimingOf(outcomes, performance.now() - started))
     if (verdict !== 'found') {
       reply.header('cache-control', 'no-store')
       return sendProblem(reply, problemForVerdict(verdict, view))

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { SOURCE_NAMES } from '../domain/sources.js'
+import { problemOf, sendProblem } from '../http/problem.js'
 import type { RedisConnection } from '../redis/redis-connection.js'
 import type { ResilientSources } from '../upstream/upstream-clients.js'
 
@@ -14,7 +15,10 @@ export interface ReadinessOptions {
  * the probe and taking every replica out of rotation at once.
  */
 export default async function readinessRoutes(app: FastifyInstance, options: ReadinessOptions): Promise<void> {
-  app.get('/readyz', { config: { rateLimit: false, shed: false } }, async () => {
+  app.get('/readyz', { config: { rateLimit: false, shed: false } }, async (_request, reply) => {
+    if (app.draining) {
+      return sendProblem(reply, problemOf('service-unavailable', 503, 'Shutting down: send new work to another instance.'))
+    }
     const upstreams = Object.fromEntries(SOURCE_NAMES.map((name) => [name, { circuit: options.resilient[name].circuitState }]))
     const redis = options.redis?.state ?? 'disabled'
     const degraded = redis === 'degraded' || SOURCE_NAMES.some((name) => options.resilient[name].circuitState !== 'closed')

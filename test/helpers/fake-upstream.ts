@@ -22,6 +22,10 @@ export interface SeenRequest {
 export interface FakeUpstream {
   readonly url: string
   readonly requests: SeenRequest[]
+  /** Requests received and not yet finished or closed, right now. */
+  readonly inFlight: number
+  /** The most requests that were ever in flight at once. */
+  readonly maxInFlight: number
   /** Changes the behaviour for later requests. */
   respond(behaviour: Behaviour | ((req: IncomingMessage) => Behaviour)): void
   /** Resolves once `count` requests have been closed by the client. */
@@ -35,13 +39,25 @@ export async function startFakeUpstream(initial: Behaviour): Promise<FakeUpstrea
   const requests: SeenRequest[] = []
   const sockets = new Set<Socket>()
   const abortWaiters: Array<() => void> = []
+  let inFlight = 0
+  let maxInFlight = 0
 
   const server = createServer((req, res) => {
     const seen: SeenRequest = {
       method: req.method ?? '', url: req.url ?? '', headers: req.headers, abortedByClient: false, receivedAt: Date.now()
     }
     requests.push(seen)
+    inFlight++
+    maxInFlight = Math.max(maxInFlight, inFlight)
+    let counted = true
+    const leave = (): void => {
+      if (counted) inFlight--
+      counted = false
+    }
+    // Whichever comes first: the answer handed to the socket, or the connection closing.
+    res.once('finish', leave)
     res.once('close', () => {
+      leave()
       if (!res.writableFinished) {
         seen.abortedByClient = true
         abortWaiters.forEach((wake) => wake())
@@ -59,6 +75,12 @@ export async function startFakeUpstream(initial: Behaviour): Promise<FakeUpstrea
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    get inFlight() {
+      return inFlight
+    },
+    get maxInFlight() {
+      return maxInFlight
+    },
     respond(behaviour) {
       pick = typeof behaviour === 'function' ? behaviour : () => behaviour
     },

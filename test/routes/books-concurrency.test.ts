@@ -18,11 +18,13 @@ describe('GET /books/{isbn} over real sockets', () => {
     const elapsed = performance.now() - started
     expect(res.statusCode).toBe(200)
     expect(res.json().complete).toBe(true)
-    // Sequential calls would take 600 ms; concurrent ones about 300 ms.
-    expect(elapsed).toBeGreaterThanOrEqual(290)
-    expect(elapsed).toBeLessThan(550)
+    // The proof of overlap: every upstream had its request before the fastest one (100 ms)
+    // answered; one after another, the last would arrive 300 ms after the first.
     const arrivals = Object.values(rig.upstreams).map((u) => u.requests[0]!.receivedAt)
-    expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeLessThan(90)
+    expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeLessThan(100)
+    // About the slowest (300 ms), with room for a noisy machine, not the 600 ms sum plus it.
+    expect(elapsed).toBeGreaterThanOrEqual(290)
+    expect(elapsed).toBeLessThan(900)
   })
 
   it('a hanging upstream costs its section at its own timeout, and the upstream sees the abort', async () => {

@@ -1,6 +1,7 @@
 import type { NormalizedIsbn } from '../domain/isbn.js'
 import type { SourceOutcome, SourceOutcomes } from '../domain/outcome.js'
 import type { SourceName } from '../domain/sources.js'
+import type { TraceContext } from '../tracing/trace-context.js'
 import { gatherSources, type BookSources } from './gather-sources.js'
 import { settleBookView, type SettledBook } from './settle-book-view.js'
 
@@ -22,6 +23,7 @@ export class BookAggregator {
     isbn: NormalizedIsbn,
     include: ReadonlySet<SourceName>,
     signal: AbortSignal,
+    trace?: TraceContext,
     onSettled?: (name: SourceName, outcome: SourceOutcome) => void
   ): Promise<AggregatedBook> {
     const outcomes = await gatherSources({
@@ -31,6 +33,7 @@ export class BookAggregator {
       timeoutsMs: this.options.timeoutsMs,
       deadlineMs: this.options.deadlineMs,
       signal,
+      trace,
       onSettled
     })
     return { ...settleBookView(isbn, outcomes), outcomes }

@@ -1,10 +1,14 @@
 import type { FetchResult, SourceOutcome } from '../domain/outcome.js'
 import type { SourceName } from '../domain/sources.js'
+import type { TraceContext } from '../tracing/trace-context.js'
 
 /** Anything that can fetch one section of a book: an upstream client, or a fake in tests. */
 export interface BookSource {
-  /** `deadlineAt` (a `performance.now()` time) tells retries how much time is left. */
-  fetchBook(isbn13: string, signal: AbortSignal, deadlineAt: number): Promise<FetchResult>
+  /**
+   * `deadlineAt` (a `performance.now()` time) tells retries how much time is left; `trace`
+   * is the request's, forwarded to the upstream (a shared call carries its first caller's).
+   */
+  fetchBook(isbn13: string, signal: AbortSignal, deadlineAt: number, trace?: TraceContext): Promise<FetchResult>
 }
 
 export interface CallSourceOptions {
@@ -14,12 +18,13 @@ export interface CallSourceOptions {
   readonly timeoutMs: number
   /** Aborts when the client goes away (or the whole request is cancelled). */
   readonly signal: AbortSignal
+  readonly trace?: TraceContext
 }
 
 /** One book section from one source, under its own timeout. */
 export function callSource(options: CallSourceOptions): Promise<SourceOutcome> {
-  const { source, isbn13 } = options
-  return callWithTimeout({ ...options, call: (signal, deadlineAt) => source.fetchBook(isbn13, signal, deadlineAt) })
+  const { source, isbn13, trace } = options
+  return callWithTimeout({ ...options, call: (signal, deadlineAt) => source.fetchBook(isbn13, signal, deadlineAt, trace) })
 }
 
 export interface CallWithTimeoutOptions {

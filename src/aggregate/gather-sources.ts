@@ -1,5 +1,6 @@
 import type { SourceOutcome, SourceOutcomes } from '../domain/outcome.js'
 import { SOURCE_NAMES, type SourceName } from '../domain/sources.js'
+import type { TraceContext } from '../tracing/trace-context.js'
 import { callSource, type BookSource } from './call-source.js'
 
 export type BookSources = Readonly<Record<SourceName, BookSource>>
@@ -13,6 +14,7 @@ export interface GatherOptions {
   readonly deadlineMs: number
   /** Aborts every in-flight call at once, e.g. when the client disconnects. */
   readonly signal: AbortSignal
+  readonly trace?: TraceContext
   /** Called as each source settles, in completion order (streaming endpoints use it). */
   readonly onSettled?: (name: SourceName, outcome: SourceOutcome) => void
 }
@@ -28,7 +30,8 @@ export async function gatherSources(options: GatherOptions): Promise<SourceOutco
       source: options.sources[name],
       isbn13: options.isbn13,
       timeoutMs: Math.min(options.timeoutsMs[name], options.deadlineMs),
-      signal: options.signal
+      signal: options.signal,
+      trace: options.trace
     })
     options.onSettled?.(name, outcome)
     return outcome

@@ -1,10 +1,11 @@
 import { LRUCache } from 'lru-cache'
 import type { FetchResult, SourceOutcome } from '../domain/outcome.js'
+import type { TraceContext } from '../tracing/trace-context.js'
 import { callWithTimeout } from './call-source.js'
 
 /** What can run a search: the publisher's resilient source, or a fake in tests. */
 export interface SearchSource {
-  search(query: string, limit: number, signal: AbortSignal, deadlineAt: number): Promise<FetchResult>
+  search(query: string, limit: number, signal: AbortSignal, deadlineAt: number, trace?: TraceContext): Promise<FetchResult>
 }
 
 export interface SearchOptions {
@@ -25,7 +26,7 @@ export class BookSearch {
     this.cache = options.cacheTtlMs > 0 ? new LRUCache({ max: 1000, ttl: options.cacheTtlMs }) : undefined
   }
 
-  async search(query: string, limit: number, signal: AbortSignal): Promise<SourceOutcome> {
+  async search(query: string, limit: number, signal: AbortSignal, trace?: TraceContext): Promise<SourceOutcome> {
     const key = `${limit}:${query}`
     const cached = this.cache?.get(key)
     if (cached !== undefined) return { ...cached, durationMs: 0, cache: 'hit' }
@@ -33,7 +34,7 @@ export class BookSearch {
       name: 'publisher search',
       timeoutMs: this.options.timeoutMs,
       signal,
-      call: (callSignal, deadlineAt) => this.options.source.search(query, limit, callSignal, deadlineAt)
+      call: (callSignal, deadlineAt) => this.options.source.search(query, limit, callSignal, deadlineAt, trace)
     })
     if (outcome.status === 'ok') this.cache?.set(key, outcome)
     return this.cache === undefined ? outcome : { ...outcome, cache: 'miss' }

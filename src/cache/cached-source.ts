@@ -2,6 +2,7 @@ import type { BookSource } from '../aggregate/call-source.js'
 import { NO_OBSERVER, type UpstreamObserver } from '../domain/observer.js'
 import type { CacheState, FetchResult } from '../domain/outcome.js'
 import type { SourceName } from '../domain/sources.js'
+import type { TraceContext } from '../tracing/trace-context.js'
 import { freshnessOf, remainingTtlMs, retentionMs, type CacheEntry, type CacheWindows } from './cache-entry.js'
 import type { CacheStore } from './cache-store.js'
 
@@ -31,30 +32,32 @@ export class CachedSource implements BookSource {
     private readonly observer: UpstreamObserver = NO_OBSERVER
   ) {}
 
-  async fetchBook(isbn13: string, signal: AbortSignal, deadlineAt: number): Promise<FetchResult> {
-    const result = await this.lookup(isbn13, signal, deadlineAt)
+  async fetchBook(isbn13: string, signal: AbortSignal, deadlineAt: number, trace?: TraceContext): Promise<FetchResult> {
+    const result = await this.lookup(isbn13, signal, deadlineAt, trace)
     if (result.cache !== undefined) this.observer.cache(this.options.name, result.cache)
     return result
   }
 
-  private async lookup(isbn13: string, signal: AbortSignal, deadlineAt: number): Promise<FetchResult> {
+  private async lookup(isbn13: string, signal: AbortSignal, deadlineAt: number, trace: TraceContext | undefined): Promise<FetchResult> {
     const key = `${this.options.name}:${isbn13}`
     const entry = this.store.peek?.(key) ?? await this.store.get(key)
     switch (entry === undefined ? 'expired' : freshnessOf(entry, this.options)) {
       case 'fresh':
         return fromEntry(entry as CacheEntry, 'hit')
       case 'revalidate':
-        this.refreshInBackground(key, isbn13)
+        this.refreshInBackground(key, isbn13, trace)
         return fromEntry(entry as CacheEntry, 'stale')
       case 'stale-if-error':
-        return this.fetchWithStaleFallback(key, isbn13, signal, deadlineAt, entry as CacheEntry)
+        return this.fetchWithStaleFallback(key, isbn13, signal, deadlineAt, entry as CacheEntry, trace)
       default:
-        return this.fetchAndStore(key, isbn13, signal, deadlineAt)
+        return this.fetchAndStore(key, isbn13, signal, deadlineAt, trace)
     }
   }
 
-  private async fetchAndStore(key: string, isbn13: string, signal: AbortSignal, deadlineAt: number): Promise<FetchResult> {
-    const result = await this.inner.fetchBook(isbn13, signal, deadlineAt)
+  private async fetchAndStore(
+    key: string, isbn13: string, signal: AbortSignal, deadlineAt: number, trace: TraceContext | undefined
+  ): Promise<FetchResult> {
+    const result = await this.inner.fetchBook(isbn13, signal, deadlineAt, trace)
     if (result.status !== 'ok' && result.status !== 'not_found') return { ...result, cache: 'miss' }
     const ttlMs = result.status === 'ok' ? this.options.ttlMs : this.options.notFoundTtlMs
     const entry: CacheEntry = result.status === 'ok'
@@ -66,7 +69,7 @@ export class CachedSource implements BookSource {
   }
 
   private async fetchWithStaleFallback(
-    key: string, isbn13: string, signal: AbortSignal, deadlineAt: number, stale: CacheEntry
+    key: string, isbn13: string, signal: AbortSignal, deadlineAt: number, stale: CacheEntry, trace: TraceContext | undefined
   ): Promise<FetchResult> {
     // Our own signal: once the stale value is served, nobody else would ever stop this call.
     const controller = new AbortController()
@@ -76,7 +79,7 @@ export class CachedSource implements BookSource {
     const beforeDeadline = new Promise<'deadline'>((resolve) => {
       timer = setTimeout(resolve, Math.max(0, deadlineAt - performance.now() - STALE_MARGIN_MS), 'deadline')
     })
-    const fetching = this.fetchAndStore(key, isbn13, controller.signal, deadlineAt)
+    const fetching = this.fetchAndStore(key, isbn13, controller.signal, deadlineAt, trace)
     fetching.catch(() => undefined)
     try {
       const result = await Promise.race([fetching, beforeDeadline])
@@ -90,13 +93,13 @@ export class CachedSource implements BookSource {
     }
   }
 
-  private refreshInBackground(key: string, isbn13: string): void {
+  private refreshInBackground(key: string, isbn13: string, trace: TraceContext | undefined): void {
     if (this.refreshing.has(key)) return
     this.refreshing.add(key)
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(new DOMException('refresh timed out', 'TimeoutError')), this.options.refreshTimeoutMs)
     timer.unref()
-    this.fetchAndStore(key, isbn13, controller.signal, performance.now() + this.options.refreshTimeoutMs)
+    this.fetchAndStore(key, isbn13, controller.signal, performance.now() + this.options.refreshTimeoutMs, trace)
       .catch(() => undefined)
       .finally(() => {
         clearTimeout(timer)

@@ -2,7 +2,14 @@ import type { IncomingMessage } from 'node:http'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { OtelTracing, RequestSpan } from '../tracing/otel-exporter.js'
-import { traceFromHeader, traceStorage, type TraceContext } from '../tracing/trace-context.js'
+import { traceFromHeader, type TraceContext } from '../tracing/trace-context.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request's W3C trace; routes pass it down to the upstream calls. */
+    trace: TraceContext | undefined
+  }
+}
 
 const traces = new WeakMap<IncomingMessage, TraceContext>()
 
@@ -21,12 +28,14 @@ export interface TracingOptions {
   readonly otel?: OtelTracing
 }
 
-/** Runs each request inside its trace context, so upstream calls can forward `traceparent`. */
+/** Gives each request its trace context, so upstream calls can forward `traceparent`. */
 async function tracing(app: FastifyInstance, options: TracingOptions): Promise<void> {
+  app.decorateRequest('trace', undefined)
   const otel = options.otel
   if (otel === undefined) {
     app.addHook('onRequest', (request, _reply, done) => {
-      traceStorage.run(traceOf(request.raw), done)
+      request.trace = traceOf(request.raw)
+      done()
     })
     return
   }
@@ -42,7 +51,8 @@ async function tracing(app: FastifyInstance, options: TracingOptions): Promise<v
     // Whichever comes first: onResponse, or the connection closing (a client that left gets
     // no onResponse). The span ends once either way.
     reply.raw.once('close', () => span.end(reply.raw.writableFinished ? reply.statusCode : undefined))
-    traceStorage.run(span.trace, done)
+    request.trace = span.trace
+    done()
   })
   app.addHook('onResponse', (request, reply, done) => {
     spans.get(request)?.end(reply.statusCode)

@@ -66,7 +66,7 @@ export default async function batchRoutes(app: FastifyInstance, options: BatchRo
     const outcomes = settleBatch(request.body.isbns, {
       concurrency: options.concurrency,
       signal,
-      lookup: (isbn, lookupSignal) => options.aggregator.lookup(isbn, include.value, lookupSignal)
+      lookup: (isbn, lookupSignal) => options.aggregator.lookup(isbn, include.value, lookupSignal, request.trace)
     })
     reply.header('cache-control', 'no-store')
 

@@ -28,7 +28,7 @@ export default async function booksRoutes(app: FastifyInstance, options: BooksRo
     if (!include.ok) return sendProblem(reply, problemOf('invalid-parameter', 400, include.reason))
 
     const started = performance.now()
-    const { verdict, view, outcomes } = await options.aggregator.lookup(isbn.value, include.value, clientSignal(reply))
+    const { verdict, view, outcomes } = await options.aggregator.lookup(isbn.value, include.value, clientSignal(reply), request.trace)
     request.sourceReports = view.sources
     addVary(reply, 'accept-encoding')
     reply.header('server-timing', serverTimingOf(outcomes, performance.now() - started))

@@ -38,7 +38,7 @@ export default async function eventsRoutes(app: FastifyInstance, options: Events
     stream.write(': stream open\n\n')
 
     options.aggregator
-      .lookup(isbn.value, include.value, clientSignal(reply), (source, outcome) => {
+      .lookup(isbn.value, include.value, clientSignal(reply), request.trace, (source, outcome) => {
         emit('source', { source, ...reportOf(outcome), data: sectionOf(outcome) })
       })
       .then(({ verdict, view }) => {

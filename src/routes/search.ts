@@ -30,7 +30,7 @@ export default async function searchRoutes(app: FastifyInstance, options: Search
       return sendProblem(reply, problemOf('invalid-parameter', 400, `limit must be an integer from 1 to ${MAX_LIMIT}.`))
     }
 
-    const outcome = await options.search.search(q, limit, clientSignal(reply))
+    const outcome = await options.search.search(q, limit, clientSignal(reply), request.trace)
     if (outcome.status === 'ok') {
       const { results } = outcome.data as { results: unknown[] }
       reply.header('cache-control', `public, max-age=${options.cacheMaxAgeS}`)

@@ -6,6 +6,7 @@ import type { BookSource } from '../aggregate/call-source.js'
 import { NO_OBSERVER, type UpstreamObserver } from '../domain/observer.js'
 import type { FetchResult } from '../domain/outcome.js'
 import type { SourceName } from '../domain/sources.js'
+import type { TraceContext } from '../tracing/trace-context.js'
 import { breakerStateName, createCircuitBreaker, type BreakerState, type CircuitBreakerOptions } from './policies/circuit-breaker.js'
 import { Coalescer } from './policies/coalescer.js'
 import { Hedger, type HedgeOptions } from './policies/hedge.js'
@@ -75,13 +76,13 @@ export class ResilientSource implements BookSource {
     return this.policies.maxQueue - this.bulkhead.queueSlots
   }
 
-  fetchBook(isbn13: string, signal: AbortSignal, deadlineAt: number): Promise<FetchResult> {
-    return this.execute(`book:${isbn13}`, signal, deadlineAt, (s) => this.client.fetchBook(isbn13, s))
+  fetchBook(isbn13: string, signal: AbortSignal, deadlineAt: number, trace?: TraceContext): Promise<FetchResult> {
+    return this.execute(`book:${isbn13}`, signal, deadlineAt, (s) => this.client.fetchBook(isbn13, s, trace))
   }
 
   /** Search goes through the same policies as books (only the publisher API serves it). */
-  search(query: string, limit: number, signal: AbortSignal, deadlineAt: number): Promise<FetchResult> {
-    return this.execute(`search:${limit}:${query}`, signal, deadlineAt, (s) => this.client.search(query, limit, s))
+  search(query: string, limit: number, signal: AbortSignal, deadlineAt: number, trace?: TraceContext): Promise<FetchResult> {
+    return this.execute(`search:${limit}:${query}`, signal, deadlineAt, (s) => this.client.search(query, limit, s, trace))
   }
 
   private async execute(

@@ -4,7 +4,7 @@ import type { SourceName } from '../domain/sources.js'
 import { toSection, type SectionShape } from './book-schemas.js'
 import { readJsonBody } from './read-json-body.js'
 import { parseRetryAfter } from './retry-after.js'
-import { startUpstreamSpan } from '../tracing/trace-context.js'
+import { startUpstreamSpan, type TraceContext } from '../tracing/trace-context.js'
 
 const ACCEPT_JSON = { accept: 'application/json' } as const
 
@@ -39,19 +39,19 @@ export class UpstreamClient {
   }
 
   /** `isbn13` must already be normalized: it becomes part of the upstream path. */
-  async fetchBook(isbn13: string, signal: AbortSignal): Promise<FetchResult> {
+  async fetchBook(isbn13: string, signal: AbortSignal, trace?: TraceContext): Promise<FetchResult> {
     if (!/^\d{13}$/.test(isbn13)) throw new TypeError(`not a normalized ISBN-13: ${isbn13}`)
-    return this.getJson(`/books/${isbn13}`, this.source, signal)
+    return this.getJson(`/books/${isbn13}`, this.source, signal, trace)
   }
 
   /** The query is encoded here, so no caller input can shape the path or add parameters. */
-  search(query: string, limit: number, signal: AbortSignal): Promise<FetchResult> {
+  search(query: string, limit: number, signal: AbortSignal, trace?: TraceContext): Promise<FetchResult> {
     const params = new URLSearchParams({ q: query, limit: String(limit) })
-    return this.getJson(`/search?${params.toString()}`, 'search', signal)
+    return this.getJson(`/search?${params.toString()}`, 'search', signal, trace)
   }
 
-  private async getJson(path: string, shape: SectionShape, signal: AbortSignal): Promise<FetchResult> {
-    const span = startUpstreamSpan(`${shape === 'search' ? 'search' : this.source} upstream`)
+  private async getJson(path: string, shape: SectionShape, signal: AbortSignal, trace: TraceContext | undefined): Promise<FetchResult> {
+    const span = startUpstreamSpan(trace, `${shape === 'search' ? 'search' : this.source} upstream`)
     const result = await this.exchange(path, shape, signal, span.traceparent).catch((error: unknown) => {
       span.end('aborted')
       throw error

@@ -22,10 +22,10 @@ async function lifecycle(app: FastifyInstance): Promise<void> {
   app.decorate('beginDrain', () => { draining = true })
   app.decorate('draining', { getter: () => draining })
   app.addHook('preClose', async () => { closing = true })
-  app.addHook('onRequest', async (_request, reply) => {
-    if (!closing) return
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) return done()
     reply.header('connection', 'close').header('retry-after', '1')
-    return sendProblem(reply, problemOf('service-unavailable', 503, 'The service is shutting down; retry against another instance.'))
+    sendProblem(reply, problemOf('service-unavailable', 503, 'The service is shutting down; retry against another instance.'))
   })
 }
 

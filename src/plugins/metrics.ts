@@ -19,11 +19,12 @@ function bearerMatches(header: string | undefined, token: string): boolean {
 /** `GET /metrics` (Prometheus text) and the request-duration histogram behind it. */
 async function metricsPlugin(app: FastifyInstance, options: MetricsOptions): Promise<void> {
   const { metrics, token } = options
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     // The route template (not the URL) keeps the label set bounded; unknown paths share one.
     const route = request.routeOptions.url ?? 'unmatched'
     metrics.httpRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000)
     if (reply.statusCode === 429) metrics.rejectedRequest('rate_limited')
+    done()
   })
 
   app.get('/metrics', { config: { rateLimit: false, shed: false } }, async (request, reply) => {

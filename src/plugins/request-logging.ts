@@ -15,10 +15,12 @@ declare module 'fastify' {
  */
 async function requestLogging(app: FastifyInstance): Promise<void> {
   app.decorateRequest('sourceReports', undefined)
-  app.addHook('onSend', async (request, reply) => {
+  // Callback-style hooks: on every request, an async hook costs a promise for nothing.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id)
+    done(null, payload)
   })
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     request.log.info({
       method: request.method,
       url: request.url,
@@ -26,6 +28,7 @@ async function requestLogging(app: FastifyInstance): Promise<void> {
       durationMs: Math.round(reply.elapsedTime),
       sources: request.sourceReports
     }, 'request completed')
+    done()
   })
 }
 

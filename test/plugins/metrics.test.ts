@@ -9,12 +9,12 @@ afterEach(async () => {
   rig = undefined
 })
 
-/** Prometheus text → `name{labels}` → value; parsing it is part of the assertion. */
+/** Prometheus text → `name{labels}` → value; parsing it is part of the assertion (prom-client writes NaN as "Nan", which Prometheus accepts). */
 function parsePrometheus(text: string): Map<string, number> {
   const samples = new Map<string, number>()
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue
-    const match = /^([a-zA-Z_:][\w:]*(?:\{[^}]*\})?) (-?[\d.e+-]+|NaN|\+Inf|-Inf)$/.exec(line)
+    const match = /^([a-zA-Z_:][\w:]*(?:\{[^}]*\})?) (-?[\d.e+-]+|NaN|Nan|\+Inf|-Inf)$/.exec(line)
     if (match === null) throw new Error(`not Prometheus text: ${line}`)
     samples.set(match[1] as string, Number(match[2]))
   }

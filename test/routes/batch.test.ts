@@ -126,7 +126,8 @@ describe('POST /books/batch (JSON)', () => {
   })
 
   it('per-item 404, 502 and 504 carry problem details; the batch itself is 200', async () => {
-    rig = await startBatchRig({}, { PUBLISHER_TIMEOUT_MS: '300', RETRY_ENABLED: 'false' })
+    // A timeout well above a loaded machine's round trip: only the hanging item may time out.
+    rig = await startBatchRig({}, { PUBLISHER_TIMEOUT_MS: '1000', RETRY_ENABLED: 'false' })
     const [found, missing, broken, hanging] = [nthIsbn(10), nthIsbn(11), nthIsbn(12), nthIsbn(13)]
     rig.upstreams.publisher.respond((req): Behaviour => {
       switch (isbnInUrl(req)) {
@@ -155,8 +156,8 @@ describe('POST /books/batch (JSON)', () => {
       error: { type: 'https://book-aggregator.dev/problems/upstreams-timeout', status: 504, sources: { publisher: { status: 'timeout' } } }
     })
     for (const failed of results.slice(1)) expect(failed.book).toBeUndefined()
-    // The hanging item costs its timeout, not the whole request deadline.
-    expect(performance.now() - started).toBeLessThan(2000)
+    // The hanging item costs its own timeout, not the whole request deadline (3000 ms).
+    expect(performance.now() - started).toBeLessThan(2800)
   })
 
   it('respects include: only the named sources are called, the others are skipped', async () => {

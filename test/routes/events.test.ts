@@ -101,8 +101,9 @@ describe('GET /books/{isbn}/events', () => {
     expect(publisher.data).toMatchObject({ title: 'Dune', authors: ['Frank Herbert'] })
     expect(publisher.data).not.toHaveProperty('internalId')
 
-    // Progressive: the first section left the server well before the last upstream answered.
-    expect(events[3]!.atMs - events[0]!.atMs).toBeGreaterThanOrEqual(100)
+    // Progressive: the first section arrived on its own, ~200 ms before the book. A buffered
+    // stream would deliver them together (a gap of ~0); the margin is for a loaded machine.
+    expect(events[3]!.atMs - events[0]!.atMs).toBeGreaterThanOrEqual(30)
 
     expect(events[3]!.data).toMatchObject({
       isbn: DUNE,

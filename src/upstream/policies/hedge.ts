@@ -37,7 +37,8 @@ export class Hedger {
   ): Promise<FetchResult> {
     this.countCall()
     const p95 = this.tracker.p95()
-    if (!this.options.enabled || p95 === undefined) return send(signal)
+    // No timer, no extra controllers when no hedge could be sent anyway.
+    if (!this.options.enabled || p95 === undefined || !this.budgetAllows()) return send(signal)
 
     const attempts: Array<{ controller: AbortController; result: Promise<FetchResult> }> = []
     const launch = (): Promise<FetchResult> => {

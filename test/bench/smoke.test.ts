@@ -1,0 +1,49 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { runBench } from '../../bench/harness.js'
+import { liveChildren, stopAll } from '../../bench/processes.js'
+import { scenarioByName } from '../../bench/scenarios.js'
+
+// Keeps the benchmark harness from rotting without making `npm test` a benchmark: one
+// scenario, every target, ~1 s each, through the same runBench the CLI uses. The service runs
+// from src/ through tsx because dist/ does not exist on a fresh clone.
+
+describe('bench harness smoke test', () => {
+  afterAll(async () => {
+    await stopAll()
+  })
+
+  it('runs fanout end to end against every target and brings back real figures', async () => {
+    const report = await runBench({
+      // 10 connections: enough to exercise everything while leaving CPU to the other test files.
+      scenarios: [{ ...scenarioByName('fanout'), connections: 10 }],
+      serviceMode: 'tsx',
+      durationS: 1,
+      warmupS: 0.2
+    })
+
+    expect(liveChildren()).toBe(0)
+    expect(report.machine.cores).toBeGreaterThan(0)
+    expect(report.machine.node).toBe(process.version)
+    const [fanout] = report.scenarios
+    expect(fanout?.name).toBe('fanout')
+    const [only] = fanout?.cases ?? []
+    expect(only?.latencyBoundRps).toBe(500) // 10 connections ÷ 20 ms
+    expect(only?.measurements.map((m) => m.target)).toEqual(['ours', 'ceiling', 'naive', 'mercurius'])
+    for (const m of only?.measurements ?? []) {
+      expect(m.load.requests, m.target).toBeGreaterThan(0)
+      expect(m.load.okRps, m.target).toBeGreaterThan(0)
+      expect({ target: m.target, errors: m.load.errors, timeouts: m.load.timeouts, non2xx: m.load.non2xx })
+        .toEqual({ target: m.target, errors: 0, timeouts: 0, non2xx: 0 })
+      expect(m.load.latencyMs.p99).toBeGreaterThanOrEqual(m.load.latencyMs.p50)
+      expect(m.service.rssStartMb, m.target).toBeGreaterThan(10)
+      expect(m.service.cpuPercent, m.target).toBeGreaterThan(0)
+      expect(m.service.heapUsedEndMb, m.target).toBeGreaterThan(0)
+    }
+    const ours = only?.measurements[0]
+    // Every book request reached all three mock upstreams.
+    expect(ours?.upstreamCalls.publisher).toBeGreaterThanOrEqual(ours?.load.requests ?? Infinity)
+    expect(ours?.upstreamCalls.recommendations).toBeGreaterThanOrEqual(ours?.load.requests ?? Infinity)
+    expect(Object.keys(only?.ratios ?? {}).sort()).toEqual(['ceiling', 'limit', 'mercurius', 'naive'])
+    expect(fanout?.checks.map((c) => c.name)).toHaveLength(3)
+  }, 30_000)
+})

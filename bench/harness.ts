@@ -1,0 +1,144 @@
+import { describeLatencies, latencyBoundRps, sameLatency, type LatencyBySource } from './latency.js'
+import { machineInfo, type MachineInfo } from './machine.js'
+import { measureTarget } from './measure.js'
+import { startMock } from './mock-control.js'
+import { stopAll } from './processes.js'
+import type { CaseResult, Measurement, Ratios, Scenario, ScenarioResult } from './scenario-types.js'
+import type { ServiceMode, TargetName } from './target-specs.js'
+
+// runBench: scenarios in, figures out. It owns every process it starts (the mock per case,
+// one target process per measurement) and stops them all however it ends. The CLI (run.ts)
+// and the smoke test both call it.
+
+export interface BenchOptions {
+  readonly scenarios: readonly Scenario[]
+  readonly serviceMode: ServiceMode
+  /** Overrides every scenario's duration (seconds). */
+  readonly durationS?: number
+  /** Seconds of load before each measurement, discarded. Default 2. */
+  readonly warmupS?: number
+  /** Only these targets (intersected with each scenario's). */
+  readonly targets?: readonly TargetName[]
+  /** Profile our service with `--cpu-prof` into this directory. */
+  readonly profileDir?: string
+  readonly log?: (line: string) => void
+}
+
+export interface BenchReport {
+  readonly machine: MachineInfo
+  readonly startedAt: string
+  readonly elapsedS: number
+  readonly serviceMode: ServiceMode
+  readonly warmupS: number
+  readonly profiled: boolean
+  readonly scenarios: readonly ScenarioResult[]
+}
+
+const DEFAULT_DURATION_S = 10
+
+interface CasePlan {
+  readonly label: string
+  readonly connections: number
+  readonly latency: LatencyBySource
+}
+
+function casesOf(scenario: Scenario): CasePlan[] {
+  if (scenario.grid === undefined) {
+    return [{ label: scenario.name, connections: scenario.connections, latency: scenario.latency }]
+  }
+  return scenario.grid.latencyMs.flatMap((ms) => scenario.grid?.connections.map((connections) => ({
+    label: `${connections} conns, ${ms} ms`,
+    connections,
+    latency: sameLatency(ms)
+  })) ?? [])
+}
+
+function ratiosOf(measurements: readonly Measurement[], limit: number | null): CaseResult['ratios'] {
+  const ours = measurements.find((m) => m.target === 'ours')
+  if (ours === undefined) return {}
+  const divide = (a: number, b: number): number | null => (b > 0 ? Math.round((a / b) * 1000) / 1000 : null)
+  const ratios: Partial<Record<TargetName | 'limit', Ratios>> = {}
+  for (const other of measurements) {
+    if (other.target === 'ours') continue
+    ratios[other.target] = {
+      rps: divide(ours.load.okRps, other.load.okRps),
+      p50Speedup: divide(other.load.latencyMs.p50, ours.load.latencyMs.p50),
+      p99Speedup: divide(other.load.latencyMs.p99, ours.load.latencyMs.p99)
+    }
+  }
+  if (limit !== null) ratios.limit = { rps: divide(ours.load.okRps, limit), p50Speedup: null, p99Speedup: null }
+  return ratios
+}
+
+async function runScenario(scenario: Scenario, options: BenchOptions, log: (line: string) => void): Promise<ScenarioResult> {
+  const durationS = options.durationS ?? scenario.durationS ?? DEFAULT_DURATION_S
+  const targets = scenario.targets.filter((t) => options.targets === undefined || options.targets.includes(t))
+  const cases: CaseResult[] = []
+  for (const plan of casesOf(scenario)) {
+    // A fresh mock per case: its latency is fixed at start and its counters belong to one case.
+    const mock = await startMock(plan.latency)
+    try {
+      const measurements: Measurement[] = []
+      for (const target of targets) {
+        log(`  ${plan.label}: ${target} …`)
+        const m = await measureTarget({
+          target,
+          mock,
+          connections: plan.connections,
+          durationS,
+          warmupS: options.warmupS ?? 2,
+          ...(scenario.amount === undefined ? {} : { amount: scenario.amount }),
+          isbn: scenario.isbn,
+          serviceEnv: scenario.serviceEnv ?? {},
+          launch: { serviceMode: options.serviceMode, ...(options.profileDir === undefined ? {} : { profileDir: options.profileDir }) }
+        })
+        log(`    ${Math.round(m.load.rps)} req/s, p50 ${m.load.latencyMs.p50} ms, p99 ${m.load.latencyMs.p99} ms, errors ${m.load.errors + m.load.timeouts}, non-2xx ${m.load.non2xx}`)
+        measurements.push(m)
+      }
+      const limit = latencyBoundRps(plan.connections, plan.latency)
+      cases.push({
+        ...plan,
+        latencyLabel: describeLatencies(plan.latency),
+        latencyBoundRps: limit,
+        measurements,
+        ratios: ratiosOf(measurements, limit)
+      })
+    } finally {
+      await mock.stop()
+    }
+  }
+  const result: ScenarioResult = {
+    name: scenario.name,
+    summary: scenario.summary,
+    isbn: scenario.isbn,
+    durationS,
+    amount: scenario.amount ?? null,
+    cases,
+    checks: []
+  }
+  return { ...result, checks: scenario.checks?.(result) ?? [] }
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const log = options.log ?? (() => undefined)
+  const startedAt = new Date()
+  const t0 = performance.now()
+  const scenarios: ScenarioResult[] = []
+  try {
+    for (const scenario of options.scenarios) {
+      log(`${scenario.name}: ${scenario.summary}`)
+      scenarios.push(await runScenario(scenario, options, log))
+    }
+  } finally {
+    await stopAll()
+  }
+  return {
+    machine: machineInfo(),
+    startedAt: startedAt.toISOString(),
+    elapsedS: Math.round((performance.now() - t0) / 100) / 10,
+    serviceMode: options.serviceMode,
+    warmupS: options.warmupS ?? 2,
+    profiled: options.profileDir !== undefined,
+    scenarios
+  }
+}

@@ -1,0 +1,100 @@
+import { readHeap, PROBE_NODE_ARGS } from './memory-probe.js'
+import type { MockUpstream } from './mock-control.js'
+import { runLoad, type IsbnMode } from './load.js'
+import { cpuPercent, sampleMachine, sampleProc, watchPeakRss, type ProcSample } from './proc-stats.js'
+import { freePort, spawnNode, stopChild, waitForHttp } from './processes.js'
+import type { Measurement } from './scenario-types.js'
+import { BENCH_SERVICE_ENV, TARGETS, targetEnv, type TargetLaunch, type TargetName } from './target-specs.js'
+
+// One measurement: start a target against the running mock, warm it up (JIT, pools, sockets),
+// then measure a run while sampling the target's CPU and memory, and stop it again. Each
+// target gets a fresh process so no run inherits another's heap or connections.
+
+export interface MeasureInput {
+  readonly target: TargetName
+  readonly mock: MockUpstream
+  readonly connections: number
+  readonly durationS: number
+  readonly warmupS: number
+  readonly amount?: number
+  readonly isbn: IsbnMode
+  readonly serviceEnv: Readonly<Record<string, string>>
+  readonly launch: TargetLaunch
+}
+
+const MB = 1024 * 1024
+const mb = (bytes: number): number => Math.round((bytes / MB) * 10) / 10
+
+export async function measureTarget(input: MeasureInput): Promise<Measurement> {
+  const spec = TARGETS[input.target]
+  const port = await freePort()
+  const env = targetEnv(port, input.mock.urls, input.target === 'ours' ? { ...BENCH_SERVICE_ENV, ...input.serviceEnv } : {})
+  const child = spawnNode(input.target, [...PROBE_NODE_ARGS, ...spec.nodeArgs(input.launch)], { env, stdout: 'ignore', ipc: true })
+  try {
+    const url = `http://127.0.0.1:${port}`
+    await waitForHttp(child, `${url}/healthz`)
+    const plan = { url, api: spec.api, connections: input.connections }
+    // Warm-up is for the JIT and the upstream pools, at no more than 100 connections: an
+    // overload here (breakers opening, queues filling) would bleed into the measured run. It
+    // uses random ISBNs so it never primes a cache for the fixed-ISBN scenarios.
+    if (input.warmupS > 0) {
+      await runLoad({ ...plan, connections: Math.min(plan.connections, 100), isbn: 'random', durationS: input.warmupS })
+      // autocannon drops its sockets mid-request when it stops: give the target a moment to
+      // finish that abandoned work so it does not bill the measured run.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500, input.warmupS * 250)))
+    }
+
+    await input.mock.reset()
+    const heapStart = await readHeap(child)
+    const start = mustSample(child.pid)
+    const mockStart = mustSample(input.mock.child.pid)
+    const machineStart = sampleMachine()
+    const harnessStart = process.cpuUsage()
+    const wallStart = performance.now()
+    const peak = watchPeakRss(child.pid)
+
+    const load = await runLoad({ ...plan, isbn: input.isbn, durationS: input.durationS, ...(input.amount === undefined ? {} : { amount: input.amount }) })
+
+    const end = mustSample(child.pid)
+    const mockEnd = mustSample(input.mock.child.pid)
+    const machineEnd = sampleMachine()
+    const harnessCpu = process.cpuUsage(harnessStart)
+    const wallMs = performance.now() - wallStart
+    const rssPeak = peak.stop()
+    const stats = await input.mock.stats()
+    const heapEnd = await readHeap(child)
+    const rssEnd = sampleProc(child.pid)?.rssBytes ?? end.rssBytes
+    const mockCpuPercent = round(cpuPercent(mockStart, mockEnd))
+    const loadGeneratorCpuPercent = round((100 * (harnessCpu.user + harnessCpu.system)) / 1000 / wallMs)
+
+    return {
+      target: input.target,
+      load,
+      service: {
+        cpuPercent: round(cpuPercent(start, end)),
+        rssStartMb: mb(start.rssBytes),
+        rssEndMb: mb(rssEnd),
+        rssPeakMb: mb(rssPeak),
+        heapUsedStartMb: heapStart === null ? null : mb(heapStart.heapUsedBytes),
+        heapUsedEndMb: heapEnd === null ? null : mb(heapEnd.heapUsedBytes)
+      },
+      upstreamCalls: stats.calls,
+      upstreamMaxInFlight: stats.maxInFlight,
+      upstreamConnections: stats.connections,
+      mockCpuPercent,
+      loadGeneratorCpuPercent,
+      otherCpuPercent: machineStart === null || machineEnd === null ? null
+        : round(Math.max(0, cpuPercent(machineStart, machineEnd) - cpuPercent(start, end) - mockCpuPercent - loadGeneratorCpuPercent))
+    }
+  } finally {
+    await stopChild(child)
+  }
+}
+
+function mustSample(pid: number): ProcSample {
+  const sample = sampleProc(pid)
+  if (sample === null) throw new Error(`process ${pid} disappeared during the measurement`)
+  return sample
+}
+
+const round = (n: number): number => Math.round(n * 10) / 10

@@ -1,0 +1,45 @@
+import type { Child } from './processes.js'
+
+// Heap figures need the process's own view (process.memoryUsage). Rather than adding a route
+// to the service, the harness preloads this one-listener module into every target through
+// `--import data:…`: on an IPC message it runs a full GC (so the heap compared at start and end
+// of a soak is what is retained, not garbage) and answers with its memory usage. The channel
+// is unref'd so it never keeps a process alive.
+
+const PROBE_SOURCE = `
+process.on('message', (message) => {
+  if (message !== 'bench:memory') return
+  globalThis.gc?.()
+  process.send?.({ benchMemory: process.memoryUsage() })
+})
+process.channel?.unref()
+`
+
+/** Node flags that install the probe; the process must be spawned with `ipc: true`. */
+export const PROBE_NODE_ARGS: readonly string[] = ['--expose-gc', '--import', `data:text/javascript,${encodeURIComponent(PROBE_SOURCE)}`]
+
+export interface HeapSample {
+  readonly heapUsedBytes: number
+  readonly heapTotalBytes: number
+}
+
+/** Asks the probe for a sample; `null` if the process has no probe or does not answer in time. */
+export async function readHeap(child: Child, timeoutMs = 3000): Promise<HeapSample | null> {
+  const proc = child.process
+  if (proc.send === undefined || !proc.connected) return null
+  return new Promise<HeapSample | null>((resolve) => {
+    const onMessage = (message: unknown): void => {
+      const memory = (message as { benchMemory?: NodeJS.MemoryUsage } | null)?.benchMemory
+      if (memory === undefined) return
+      finish({ heapUsedBytes: memory.heapUsed, heapTotalBytes: memory.heapTotal })
+    }
+    const timer = setTimeout(() => finish(null), timeoutMs)
+    const finish = (sample: HeapSample | null): void => {
+      clearTimeout(timer)
+      proc.off('message', onMessage)
+      resolve(sample)
+    }
+    proc.on('message', onMessage)
+    proc.send('bench:memory')
+  })
+}

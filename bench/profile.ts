@@ -1,0 +1,99 @@
+import { readdir, readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+// Reads a V8 .cpuprofile (from `node --cpu-prof`) and ranks where the service spent its own
+// CPU time: per function (name + file + line) and per module (npm package, node internals, or
+// our own source file). Self time only, so the list points at code to change, not at callers.
+
+interface CallFrame { functionName: string; url: string; lineNumber: number }
+interface ProfileNode { id: number; callFrame: CallFrame }
+interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
+
+export interface HotSpot {
+  readonly name: string
+  readonly selfMs: number
+  /** Share of the busy (non-idle) time. */
+  readonly percent: number
+}
+
+export interface ProfileSummary {
+  readonly file: string
+  readonly totalMs: number
+  readonly idleMs: number
+  readonly functions: readonly HotSpot[]
+  readonly modules: readonly HotSpot[]
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+function shortUrl(url: string): string {
+  const path = url.startsWith('file://') ? fileURLToPath(url) : url
+  return path.startsWith(ROOT) ? path.slice(ROOT.length) : path
+}
+
+/** node_modules/<pkg> (or @scope/pkg); otherwise the file itself (our code, node:net…). */
+function moduleOf(url: string): string {
+  const path = shortUrl(url)
+  if (path === '') return '(native / V8)'
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)
+  if (pkg?.[1] !== undefined) return pkg[1]
+  return path
+}
+
+export async function newestProfile(dir: string): Promise<string> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'))
+  const withTimes = await Promise.all(files.map(async (f) => ({ f, t: (await stat(join(dir, f))).mtimeMs })))
+  const newest = withTimes.sort((a, b) => b.t - a.t)[0]
+  if (newest === undefined) throw new Error(`no .cpuprofile in ${dir}`)
+  return join(dir, newest.f)
+}
+
+function rank(times: Map<string, number>, busyMs: number, top: number): HotSpot[] {
+  return [...times.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([name, ms]) => ({ name, selfMs: Math.round(ms), percent: Math.round((1000 * ms) / busyMs) / 10 }))
+}
+
+export async function summarizeProfile(file: string, top = 15): Promise<ProfileSummary> {
+  const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile
+  const byId = new Map(profile.nodes.map((node) => [node.id, node.callFrame]))
+  const functions = new Map<string, number>()
+  const modules = new Map<string, number>()
+  let totalMs = 0
+  let idleMs = 0
+  // timeDeltas[i + 1] is the time from sample i to the next one: the time sample i stands for.
+  for (let i = 0; i < profile.samples.length; i++) {
+    const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000
+    const frame = byId.get(profile.samples[i] as number)
+    if (frame === undefined) continue
+    totalMs += ms
+    if (frame.functionName === '(idle)') {
+      idleMs += ms
+      continue
+    }
+    const where = frame.url === '' ? '' : ` ${shortUrl(frame.url)}:${frame.lineNumber + 1}`
+    const name = `${frame.functionName || '(anonymous)'}${where}`
+    functions.set(name, (functions.get(name) ?? 0) + ms)
+    const module = frame.url === '' ? frame.functionName : moduleOf(frame.url)
+    modules.set(module, (modules.get(module) ?? 0) + ms)
+  }
+  const busyMs = Math.max(totalMs - idleMs, 1)
+  return { file, totalMs: Math.round(totalMs), idleMs: Math.round(idleMs), functions: rank(functions, busyMs, top), modules: rank(modules, busyMs, top) }
+}
+
+export function renderProfile(summary: ProfileSummary): string {
+  const lines = [
+    `CPU profile ${summary.file}: ${summary.totalMs} ms sampled, ${summary.idleMs} ms idle; % of busy time.`,
+    '',
+    '| # | self ms | % | function (file:line) |',
+    '| --- | --- | --- | --- |',
+    ...summary.functions.map((h, i) => `| ${i + 1} | ${h.selfMs} | ${h.percent} | ${h.name} |`),
+    '',
+    '| # | self ms | % | module |',
+    '| --- | --- | --- | --- |',
+    ...summary.modules.map((h, i) => `| ${i + 1} | ${h.selfMs} | ${h.percent} | ${h.name} |`)
+  ]
+  return lines.join('\n')
+}

@@ -1,0 +1,103 @@
+import { mkdir } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { latencyVsLoadSvg } from './chart.js'
+import { runBench } from './harness.js'
+import { stopAll } from './processes.js'
+import { newestProfile, renderProfile, summarizeProfile } from './profile.js'
+import { renderMarkdown, writeResults } from './report.js'
+import { scenarioByName, SCENARIOS } from './scenarios.js'
+import { TARGET_NAMES, type ServiceMode, type TargetName } from './target-specs.js'
+
+// `npm run bench [-- options]`: runs the scenarios, prints the tables, writes bench/results/.
+// `--profile` instead runs our service alone under --cpu-prof (fanout unless --scenario says
+// otherwise) and prints its hottest functions; distorted figures are then not written.
+
+const HELP = `usage: npm run bench -- [options]
+  --scenario NAME   run only this scenario (repeatable; default: all of ${SCENARIOS.map((s) => s.name).join(', ')})
+  --duration S      seconds per measurement, overriding every scenario's own (soak: 60)
+  --warmup S        seconds of discarded load before each measurement (default 2)
+  --target NAME     measure only these targets (repeatable: ${TARGET_NAMES.join(', ')})
+  --service MODE    dist (default: node dist/server.js, run \`npm run build\` first) or tsx (src/ through tsx)
+  --profile         profile our service with --cpu-prof and print the top self-time functions
+  --profile-dir DIR where --cpu-prof writes (default /tmp/prof); never inside the repository
+  --out DIR         results directory (default bench/results): a full run with default settings
+                    writes latest.{json,md} and latency-vs-load.svg, anything else partial/<scenarios>.*
+  --strict          exit with status 1 when a target of the issue fails`
+
+const { values } = parseArgs({
+  options: {
+    scenario: { type: 'string', multiple: true },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    target: { type: 'string', multiple: true },
+    service: { type: 'string', default: 'dist' },
+    profile: { type: 'boolean', default: false },
+    'profile-dir': { type: 'string', default: '/tmp/prof' },
+    out: { type: 'string', default: fileURLToPath(new URL('./results', import.meta.url)) },
+    strict: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false }
+  }
+})
+
+function seconds(raw: string | undefined, name: string): number | undefined {
+  if (raw === undefined) return undefined
+  const value = Number(raw)
+  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number of seconds, got "${raw}"`)
+  return value
+}
+
+async function main(): Promise<number> {
+  if (values.help) {
+    console.log(HELP)
+    return 0
+  }
+  if (values.service !== 'dist' && values.service !== 'tsx') throw new Error('--service must be dist or tsx')
+  const targets = values.target?.map((t) => {
+    if (!(TARGET_NAMES as readonly string[]).includes(t)) throw new Error(`unknown target "${t}"`)
+    return t as TargetName
+  })
+  const names = values.scenario ?? (values.profile ? ['fanout'] : SCENARIOS.map((s) => s.name))
+  const profileDir = values.profile ? values['profile-dir'] : undefined
+  if (profileDir !== undefined) await mkdir(profileDir, { recursive: true })
+  const durationS = seconds(values.duration, 'duration')
+  const warmupS = seconds(values.warmup, 'warmup')
+
+  const report = await runBench({
+    scenarios: names.map(scenarioByName),
+    serviceMode: values.service as ServiceMode,
+    ...(durationS === undefined ? {} : { durationS }),
+    ...(warmupS === undefined ? {} : { warmupS }),
+    // A profile is of our service; the baselines would only add noise and time.
+    ...(profileDir === undefined ? (targets === undefined ? {} : { targets }) : { targets: ['ours'], profileDir }),
+    log: (line) => console.error(line)
+  })
+
+  console.log(renderMarkdown(report))
+  if (profileDir !== undefined) {
+    console.log(renderProfile(await summarizeProfile(await newestProfile(profileDir))))
+    return 0
+  }
+  const svg = latencyVsLoadSvg(report.scenarios.find((s) => s.name === 'scaling'),
+    `${report.machine.cpuModel}, ${report.machine.cores} cores, Node ${report.machine.node}, ${report.machine.date.slice(0, 10)}`)
+  const partial = names.length < SCENARIOS.length || targets !== undefined || durationS !== undefined || warmupS !== undefined
+  const files = await writeResults(report, values.out, svg, partial)
+  console.log(`wrote ${files.join(', ')}`)
+  const failed = report.scenarios.flatMap((s) => s.checks).filter((c) => !c.pass)
+  return values.strict && failed.length > 0 ? 1 : 0
+}
+
+// Killed or interrupted: stop the children first, or they would outlive the harness.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`${signal}: stopping every started process`)
+    void stopAll().finally(() => process.exit(130))
+  })
+}
+
+main().then((code) => {
+  process.exitCode = code
+}, (error: unknown) => {
+  console.error(error instanceof Error ? error.message : error)
+  process.exitCode = 1
+})

@@ -1,0 +1,89 @@
+import type { LatencyBySource, Source } from './latency.js'
+import type { IsbnMode, LoadResult } from './load.js'
+import type { TargetName } from './target-specs.js'
+
+// The shapes a scenario is declared in and its results come back in (also the JSON schema of
+// bench/results/latest.json, so renaming a field here is a breaking change for old results).
+
+export interface Scenario {
+  readonly name: string
+  readonly summary: string
+  /** Upstream latency per source (see latency.ts for distributions). */
+  readonly latency: LatencyBySource
+  readonly connections: number
+  /** Seconds of load per measurement; `--duration` overrides it. Default 10. */
+  readonly durationS?: number
+  /** A fixed number of requests instead of a duration (e.g. all at once for coalescing). */
+  readonly amount?: number
+  readonly isbn: IsbnMode
+  readonly targets: readonly TargetName[]
+  /** Extra environment for our service only (cache, resilience settings…). */
+  readonly serviceEnv?: Readonly<Record<string, string>>
+  /** Instead of one case: every connections × latency combination (same latency for all sources). */
+  readonly grid?: { readonly connections: readonly number[]; readonly latencyMs: readonly number[] }
+  /** The issue's targets, judged on the results. */
+  readonly checks?: (result: ScenarioResult) => CheckResult[]
+}
+
+export interface ProcessFigures {
+  /** % of one core over the measured run. */
+  readonly cpuPercent: number
+  readonly rssStartMb: number
+  readonly rssEndMb: number
+  readonly rssPeakMb: number
+  /** After a full GC; null when the probe did not answer. */
+  readonly heapUsedStartMb: number | null
+  readonly heapUsedEndMb: number | null
+}
+
+export interface Measurement {
+  readonly target: TargetName
+  readonly load: LoadResult
+  readonly service: ProcessFigures
+  readonly upstreamCalls: Record<Source, number>
+  readonly upstreamMaxInFlight: Record<Source, number>
+  /** TCP connections the target opened to each upstream during the run (socket churn). */
+  readonly upstreamConnections: Record<Source, number>
+  /** Who else used the 2 cores meanwhile: the mock upstreams and the load generator (autocannon). */
+  readonly mockCpuPercent: number
+  readonly loadGeneratorCpuPercent: number
+  /** Everything else the machine ran meanwhile (noise: other jobs, the kernel's network work). */
+  readonly otherCpuPercent: number | null
+}
+
+export interface Ratios {
+  /** ours 2xx/s ÷ theirs. */
+  readonly rps: number | null
+  /** their p50 ÷ ours (> 1: ours is faster). */
+  readonly p50Speedup: number | null
+  readonly p99Speedup: number | null
+}
+
+export interface CaseResult {
+  readonly label: string
+  readonly connections: number
+  readonly latency: LatencyBySource
+  readonly latencyLabel: string
+  /** Baseline (c): connections ÷ slowest mean upstream latency; null at 0 ms. */
+  readonly latencyBoundRps: number | null
+  readonly measurements: readonly Measurement[]
+  /** Ours against each measured baseline, and against the latency-bound limit (`limit`). */
+  readonly ratios: Readonly<Partial<Record<TargetName | 'limit', Ratios>>>
+}
+
+export interface CheckResult {
+  readonly name: string
+  readonly target: string
+  readonly actual: string
+  readonly pass: boolean
+}
+
+export interface ScenarioResult {
+  readonly name: string
+  readonly summary: string
+  readonly isbn: IsbnMode
+  readonly durationS: number
+  readonly amount: number | null
+  readonly cases: readonly CaseResult[]
+  readonly checks: readonly CheckResult[]
+}

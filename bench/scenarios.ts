@@ -1,0 +1,96 @@
+import { check, failures, measurementOf } from './checks.js'
+import { sameLatency } from './latency.js'
+import type { Scenario } from './scenario-types.js'
+
+// Every scenario `npm run bench` knows, in the order it runs them. Adding one is one object:
+// upstream latency, connections, targets, ISBN mode, optional service env and checks.
+// The checks are the targets of issue 3 (fanout, fanout-cpu, scaling, soak); `tail` and
+// `coalesce` are measured for the later issues and judged there.
+
+const ALL_TARGETS = ['ours', 'ceiling', 'naive', 'mercurius'] as const
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'fanout',
+    summary: '3 upstreams at 20 ms, 100 connections, a fresh random ISBN per request',
+    latency: sameLatency(20),
+    connections: 100,
+    isbn: 'random',
+    targets: ALL_TARGETS,
+    checks: (r) => {
+      const limit = r.cases[0]?.latencyBoundRps ?? null
+      const ours = measurementOf(r, 'ours')
+      return [
+        check('ours ÷ latency-bound limit', limit === null ? null : (ours?.load.okRps ?? 0) / limit, 0.9),
+        check('ours p99', ours?.load.latencyMs.p99, 40, ' ms', true),
+        check('naive p50 ÷ ours p50', r.cases[0]?.ratios.naive?.p50Speedup, 2)
+      ]
+    }
+  },
+  {
+    name: 'fanout-cpu',
+    summary: 'fanout with upstreams at 0 ms: throughput is pure efficiency',
+    latency: sameLatency(0),
+    connections: 100,
+    isbn: 'random',
+    targets: ALL_TARGETS,
+    checks: (r) => [check('ours ÷ mercurius req/s', r.cases[0]?.ratios.mercurius?.rps, 1.25)]
+  },
+  {
+    name: 'scaling',
+    summary: 'connections 10/100/1000 × upstream latency 5/20/100 ms, our service only',
+    latency: sameLatency(20),
+    connections: 100,
+    durationS: 8,
+    isbn: 'random',
+    targets: ['ours'],
+    grid: { connections: [10, 100, 1000], latencyMs: [5, 20, 100] },
+    checks: (r) => {
+      const p99 = (connections: number, latencyMs: number): number | undefined =>
+        r.cases.find((c) => c.connections === connections && c.latency.publisher === latencyMs)?.measurements[0]?.load.latencyMs.p99
+      const growth = [5, 20, 100].map((ms) => {
+        const at100 = p99(100, ms)
+        const at1000 = p99(1000, ms)
+        return check(`p99 @1000 ÷ p99 @100 conns, ${ms} ms`, at100 && at1000 ? at1000 / at100 : undefined, 3, '×', true)
+      })
+      const errors = r.cases.flatMap((c) => c.measurements).reduce((sum, m) => sum + failures(m), 0)
+      return [...growth, check('errors + timeouts + non-2xx', errors, 0, '', true)]
+    }
+  },
+  {
+    name: 'soak',
+    summary: '60 s at saturation (5 ms upstreams, 200 connections): memory at start and end',
+    latency: sameLatency(5),
+    connections: 200,
+    durationS: 60,
+    isbn: 'random',
+    targets: ['ours'],
+    checks: (r) => {
+      const ours = measurementOf(r, 'ours')
+      return [check('RSS end ÷ RSS after warm-up', ours ? ours.service.rssEndMb / ours.service.rssStartMb : undefined, 1.2, '×', true)]
+    }
+  },
+  {
+    name: 'tail',
+    summary: 'reviews 97% at 10 ms and 3% at 500 ms, the others 10 ms, 100 connections',
+    latency: { publisher: 10, reviews: { fastMs: 10, slowMs: 500, slowPercent: 3 }, recommendations: 10 },
+    connections: 100,
+    isbn: 'random',
+    targets: ['ours', 'naive', 'mercurius']
+  },
+  {
+    name: 'coalesce',
+    summary: '1000 concurrent requests for ONE ISBN (upstreams at 100 ms): upstream calls per source',
+    latency: sameLatency(100),
+    connections: 1000,
+    amount: 1000,
+    isbn: 'fixed',
+    targets: ['ours']
+  }
+]
+
+export function scenarioByName(name: string): Scenario {
+  const found = SCENARIOS.find((s) => s.name === name)
+  if (found === undefined) throw new Error(`unknown scenario "${name}"; known: ${SCENARIOS.map((s) => s.name).join(', ')}`)
+  return found
+}

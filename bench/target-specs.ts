@@ -1,0 +1,70 @@
+import { fileURLToPath } from 'node:url'
+import type { Source } from './latency.js'
+
+// The four things a scenario can measure: our service and the baselines (a) ceiling,
+// (b) naive and (d) mercurius. Baseline (c), the latency-bound limit, is computed, not run.
+
+export const TARGET_NAMES = ['ours', 'ceiling', 'naive', 'mercurius'] as const
+export type TargetName = (typeof TARGET_NAMES)[number]
+
+/** How our service is started: the built output for real runs, tsx where dist/ may not exist. */
+export type ServiceMode = 'dist' | 'tsx'
+
+export interface TargetLaunch {
+  readonly serviceMode: ServiceMode
+  /** Directory for `--cpu-prof`, when our service is being profiled. */
+  readonly profileDir?: string
+}
+
+export interface TargetSpec {
+  readonly name: TargetName
+  readonly label: string
+  /** `graphql` targets are driven with a POST of the book query instead of GET /books/{isbn}. */
+  readonly api: 'rest' | 'graphql'
+  /** Node arguments after the harness's own flags. */
+  nodeArgs(launch: TargetLaunch): string[]
+}
+
+const root = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url))
+const bench = (file: string): string[] => ['--import', 'tsx', root(`bench/targets/${file}`)]
+
+export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
+  ours: {
+    name: 'ours',
+    label: 'book-aggregator',
+    api: 'rest',
+    nodeArgs: ({ serviceMode, profileDir }) => [
+      ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
+      ...(serviceMode === 'dist' ? [root('dist/server.js')] : ['--import', 'tsx', root('src/server.ts')])
+    ]
+  },
+  ceiling: { name: 'ceiling', label: '(a) ceiling: bare Fastify, no upstreams', api: 'rest', nodeArgs: () => bench('ceiling.ts') },
+  naive: { name: 'naive', label: '(b) naive: sequential awaits', api: 'rest', nodeArgs: () => bench('naive.ts') },
+  mercurius: { name: 'mercurius', label: '(d) GraphQL BFF: Fastify + Mercurius', api: 'graphql', nodeArgs: () => bench('mercurius.ts') }
+}
+
+/** The environment every target gets: production mode, the mock as upstreams, a free port. */
+/**
+ * Service settings every scenario starts from. The load generator is ONE client sending
+ * thousands of requests a second, so the per-client rate limit would measure the limiter's
+ * 429s: it stays on (its cost is part of the hot path) with a limit no run can reach.
+ */
+export const BENCH_SERVICE_ENV: Readonly<Record<string, string>> = { RATE_LIMIT_MAX: '100000000' }
+
+export function targetEnv(port: number, urls: Record<Source, string>, extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLISHER_API_URL: urls.publisher,
+    REVIEWS_API_URL: urls.reviews,
+    RECOMMENDATIONS_API_URL: urls.recommendations,
+    ...extra
+  }
+  // The service's default log level (info) is part of what is measured; an inherited one is
+  // not. Nor are flags a test runner may have put in NODE_OPTIONS.
+  if (extra.LOG_LEVEL === undefined) delete env.LOG_LEVEL
+  delete env.NODE_OPTIONS
+  return env
+}

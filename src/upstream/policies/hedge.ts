@@ -9,6 +9,9 @@ export interface HedgeOptions {
   readonly maxRatio: number
 }
 
+// One reason for every aborted loser: building an Error (and its stack) per call is not free.
+const HEDGE_LOST = new DOMException('another attempt answered first', 'AbortError')
+
 // Counters are halved now and then so the budget follows recent traffic, not all of history.
 const BUDGET_HALF_LIFE_CALLS = 10_000
 
@@ -40,15 +43,17 @@ export class Hedger {
     // No timer, no extra controllers when no hedge could be sent anyway.
     if (!this.options.enabled || p95 === undefined || !this.budgetAllows()) return send(signal)
 
-    const attempts: Array<{ controller: AbortController; result: Promise<FetchResult> }> = []
+    const attempts: Array<{ controller: AbortController; settled: boolean }> = []
     const launch = (): Promise<FetchResult> => {
-      const controller = new AbortController()
-      const abort = (): void => controller.abort(signal.reason)
+      const attempt = { controller: new AbortController(), settled: false }
+      const abort = (): void => attempt.controller.abort(signal.reason)
       if (signal.aborted) abort()
       else signal.addEventListener('abort', abort, { once: true })
-      const result = send(controller.signal).finally(() => signal.removeEventListener('abort', abort))
-      attempts.push({ controller, result })
-      return result
+      attempts.push(attempt)
+      return send(attempt.controller.signal).finally(() => {
+        attempt.settled = true
+        signal.removeEventListener('abort', abort)
+      })
     }
 
     const primary = launch()
@@ -70,7 +75,7 @@ export class Hedger {
     } finally {
       clearTimeout(timer)
       // The loser (if any) is aborted: its answer is no longer wanted.
-      for (const attempt of attempts) attempt.controller.abort(new Error('hedge lost'))
+      for (const attempt of attempts) if (!attempt.settled) attempt.controller.abort(HEDGE_LOST)
     }
   }
 

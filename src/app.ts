@@ -5,6 +5,7 @@ import { BookSearch } from './aggregate/search-books.js'
 import { createBookSources } from './book-sources.js'
 import type { Config } from './config.js'
 import { startDemoUpstreams } from './demo/demo-upstreams.js'
+import { answerClientError } from './http/client-error.js'
 import { requestIdOf } from './http/request-id.js'
 import apiDocs from './plugins/api-docs.js'
 import compression from './plugins/compression.js'
@@ -17,6 +18,7 @@ import metricsPlugin from './plugins/metrics.js'
 import problemDetails from './plugins/problem-details.js'
 import rateLimiting from './plugins/rate-limit.js'
 import requestLogging from './plugins/request-logging.js'
+import securityHeaders from './plugins/security-headers.js'
 import tracing, { traceOf } from './plugins/tracing.js'
 import batchRoutes from './routes/batch.js'
 import booksRoutes from './routes/books.js'
@@ -34,7 +36,11 @@ import { startOtelTracing } from './tracing/otel-exporter.js'
  */
 export async function buildApp(config: Config): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: config.logLevel },
+    logger: {
+      level: config.logLevel,
+      // Credentials never reach the logs, whatever a future serializer starts to include.
+      redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' }
+    },
     // Our own one-line-per-request log replaces Fastify's two lines (plugins/request-logging).
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestIdOf,
@@ -43,7 +49,14 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
       logger.child({ ...bindings, traceId: traceOf(raw as IncomingMessage).traceId }, options),
     trustProxy: trustProxyOption(config.trustProxy),
     // plugins/lifecycle answers requests that arrive while closing, as problem+json.
-    return503OnClosing: false
+    return503OnClosing: false,
+    // Slowloris and idle sockets: headers must arrive within headersMs, the whole request
+    // within requestMs; a socket silent for idleMs is closed (SSE heartbeats keep theirs open).
+    http: { headersTimeout: config.clientTimeouts.headersMs },
+    requestTimeout: config.clientTimeouts.requestMs,
+    connectionTimeout: config.clientTimeouts.idleMs,
+    bodyLimit: 64 * 1024,
+    clientErrorHandler: answerClientError
   })
 
   // Spans are exported only when a collector is configured; otherwise OpenTelemetry is never loaded.
@@ -76,6 +89,7 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
   app.addHook('onClose', () => stack.close())
 
   await app.register(lifecycle)
+  await app.register(securityHeaders)
   await app.register(corsPolicy, { origins: config.corsOrigins })
   await app.register(loadShedding, { ...config.loadShedding, onShed: () => metrics.rejectedRequest('shed') })
   await app.register(rateLimiting, { ...config.rateLimit, redis: stack.redis?.client })

@@ -22,6 +22,8 @@ export interface Config {
   readonly sseHeartbeatMs: number
   readonly searchCacheTtlMs: number
   readonly corsOrigins: readonly string[]
+  /** Slow or idle clients: how long we wait for headers, for a whole request, and on an idle socket. */
+  readonly clientTimeouts: { readonly headersMs: number; readonly requestMs: number; readonly idleMs: number }
   /** Time between "not ready" and closing the listener, for load balancers to notice. */
   readonly shutdownGraceMs: number
   /** Worker processes (node:cluster); 1 runs the app in this process. */
@@ -141,6 +143,11 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins: read.origins('CORS_ORIGINS'),
     metricsToken: read.optionalString('METRICS_TOKEN'),
     shutdownGraceMs: read.integer('SHUTDOWN_GRACE_MS', 5000, 0, 600_000),
+    clientTimeouts: {
+      headersMs: read.integer('CLIENT_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
+      requestMs: read.integer('CLIENT_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
+      idleMs: read.integer('CLIENT_IDLE_TIMEOUT_MS', 60_000, 100, 3_600_000)
+    },
     webConcurrency: read.integer('WEB_CONCURRENCY', 1, 1, 64),
     redis: {
       url: read.redisUrl('REDIS_URL'),

@@ -54,6 +54,7 @@ describe('loadConfig defaults', () => {
       metricsToken: undefined,
       otel: { endpoint: undefined, serviceName: 'book-aggregator' },
       shutdownGraceMs: 5000,
+      clientTimeouts: { headersMs: 10_000, requestMs: 30_000, idleMs: 60_000 },
       webConcurrency: 1
     })
   })

@@ -21,4 +21,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Plain node (not npm) so SIGTERM reaches the service and it drains gracefully.
-CMD ["node", "dist/server.js"]
+# A larger young generation: the service allocates many short-lived objects per request,
+# and fewer scavenges measured ~10% more throughput (README, Performance).
+CMD ["node", "--max-semi-space-size=32", "dist/server.js"]

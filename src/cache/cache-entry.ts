@@ -2,6 +2,8 @@
 export interface CacheEntry {
   readonly status: 'ok' | 'not_found'
   readonly data?: unknown
+  readonly digest?: string
+  readonly bytes?: number
   /** Epoch ms (not a monotonic clock): entries are shared across replicas through Redis. */
   readonly storedAt: number
   readonly ttlMs: number

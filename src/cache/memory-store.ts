@@ -9,8 +9,9 @@ export class MemoryStore implements CacheStore {
   constructor(maxBytes: number) {
     this.lru = new LRUCache<string, CacheEntry>({
       maxSize: maxBytes,
-      // JSON length approximates the retained size; computed once per entry, at insertion.
-      sizeCalculation: (entry, key) => key.length + 64 + (entry.data === undefined ? 0 : JSON.stringify(entry.data).length),
+      // The upstream body's size approximates the retained size (JSON length when unknown).
+      sizeCalculation: (entry, key) =>
+        key.length + 64 + (entry.bytes ?? (entry.data === undefined ? 0 : JSON.stringify(entry.data).length)),
       ttlAutopurge: false
     })
   }

@@ -31,7 +31,14 @@ export interface CacheMarks {
 
 /** What one upstream call produced, before timing is attached. */
 export type FetchResult = PolicyMarks & CacheMarks & (
-  | { readonly status: 'ok'; readonly data: unknown }
+  | {
+    readonly status: 'ok'
+    readonly data: unknown
+    /** Identifies the upstream's answer (digest of its raw body) for ETags. */
+    readonly digest?: string
+    /** Size of the upstream's answer, for the cache's memory bound. */
+    readonly bytes?: number
+  }
   | { readonly status: 'not_found' }
   | {
     readonly status: 'error'
@@ -49,6 +56,8 @@ export interface SourceOutcome extends PolicyMarks, CacheMarks {
   readonly status: SourceStatus
   readonly durationMs: number
   readonly data?: unknown
+  /** Digest of the upstream answer the data came from (see FetchResult). */
+  readonly digest?: string
   readonly httpStatus?: number
   readonly detail?: string
 }

@@ -15,11 +15,14 @@ export interface CacheHeaders {
  * fresh; partial answers must not be cached at all, or a blip would stick in browsers.
  */
 export function cacheHeadersFor(view: BookView, outcomes: SourceOutcomes): CacheHeaders {
-  const identity = JSON.stringify([
-    view.isbn, view.publisher, view.reviews, view.recommendations,
-    SOURCE_NAMES.map((name) => outcomes[name].status)
-  ])
-  const etag = `"${createHash('sha1').update(identity).digest('base64url')}"`
+  // Each section is identified by the digest of the upstream answer it came from (computed
+  // once, when it was fetched); only sections without one are serialized here.
+  const hash = createHash('sha1').update(view.isbn)
+  for (const name of SOURCE_NAMES) {
+    const { status, digest } = outcomes[name]
+    hash.update(`|${name}:${status}:`).update(digest ?? JSON.stringify(view[name]))
+  }
+  const etag = `"${hash.digest('base64url')}"`
   return { etag, cacheControl: cacheControlFor(outcomes) }
 }
 

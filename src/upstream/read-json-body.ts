@@ -1,33 +1,59 @@
+import { createHash } from 'node:crypto'
 import type { Dispatcher } from 'undici'
 
 export type JsonBody =
-  | { readonly ok: true; readonly value: unknown }
+  | {
+    readonly ok: true
+    readonly value: unknown
+    /** Size on the wire: the cache bounds its memory with it. */
+    readonly bytes: number
+    /** Digest of the raw body: ETags are built from it without re-serializing the data. */
+    readonly digest: string
+  }
   | { readonly ok: false; readonly detail: string }
 
 /**
  * Reads an upstream body into JSON without ever holding more than `maxBytes` of it: a body
  * announced or streamed larger than the limit is cut off, so a hostile or broken upstream
- * cannot grow our memory by its size.
+ * cannot grow our memory by its size. Plain stream events, not an async iterator: this runs
+ * three times per request.
  */
-export async function readJsonBody(body: Dispatcher.ResponseData['body'], contentLength: string | string[] | undefined, maxBytes: number): Promise<JsonBody> {
+export function readJsonBody(body: Dispatcher.ResponseData['body'], contentLength: string | string[] | undefined, maxBytes: number): Promise<JsonBody> {
   const announced = typeof contentLength === 'string' ? Number(contentLength) : Number.NaN
   if (announced > maxBytes) {
     body.destroy()
-    return { ok: false, detail: `body of ${announced} bytes exceeds the ${maxBytes}-byte limit` }
+    return Promise.resolve({ ok: false, detail: `body of ${announced} bytes exceeds the ${maxBytes}-byte limit` })
   }
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > maxBytes) {
-      body.destroy()
-      return { ok: false, detail: `body exceeds the ${maxBytes}-byte limit` }
+  return new Promise<JsonBody>((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const stop = (): void => {
+      body.off('data', onData).off('end', onEnd).off('error', onError)
     }
-    chunks.push(chunk)
-  }
-  try {
-    return { ok: true, value: JSON.parse(Buffer.concat(chunks, size).toString('utf8')) }
-  } catch {
-    return { ok: false, detail: 'body is not valid JSON' }
-  }
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length
+      if (size > maxBytes) {
+        stop()
+        body.destroy()
+        resolve({ ok: false, detail: `body exceeds the ${maxBytes}-byte limit` })
+        return
+      }
+      chunks.push(chunk)
+    }
+    const onEnd = (): void => {
+      stop()
+      const raw = chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size)
+      try {
+        const value: unknown = JSON.parse(raw.toString('utf8'))
+        resolve({ ok: true, value, bytes: size, digest: createHash('sha1').update(raw).digest('base64url') })
+      } catch {
+        resolve({ ok: false, detail: 'body is not valid JSON' })
+      }
+    }
+    const onError = (error: Error): void => {
+      stop()
+      reject(error)
+    }
+    body.on('data', onData).on('end', onEnd).on('error', onError)
+  })
 }

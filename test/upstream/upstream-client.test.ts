@@ -25,7 +25,9 @@ describe('UpstreamClient.fetchBook', () => {
     const result = await fetchWith({ kind: 'json', body: okBody('publisher') })
     expect(result).toEqual({
       status: 'ok',
-      data: { title: 'Dune', authors: ['Frank Herbert'], publisher: 'Ace', publishedDate: '2005-08-02' }
+      data: { title: 'Dune', authors: ['Frank Herbert'], publisher: 'Ace', publishedDate: '2005-08-02' },
+      digest: expect.stringMatching(/^[\w-]{27}$/),
+      bytes: JSON.stringify(okBody('publisher')).length
     })
     expect(upstream!.requests[0]?.headers.accept).toBe('application/json')
   })

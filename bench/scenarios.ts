@@ -50,6 +50,15 @@ export const SCENARIOS: readonly Scenario[] = [
     checks: (r) => [check('ours ÷ mercurius req/s', r.cases[0]?.ratios.mercurius?.rps, 1.25)]
   },
   {
+    name: 'fanout-cpu-2-workers',
+    summary: 'fanout-cpu with WEB_CONCURRENCY=2: two worker processes on the two cores',
+    latency: sameLatency(0),
+    connections: 100,
+    isbn: 'random',
+    targets: ['ours'],
+    serviceEnv: { ...SIZED_FOR_LOAD, WEB_CONCURRENCY: '2' }
+  },
+  {
     name: 'scaling',
     summary: 'connections 10/100/1000 × upstream latency 5/20/100 ms, our service only',
     latency: sameLatency(20),

@@ -21,7 +21,7 @@ export type JsonBody =
 export function readJsonBody(body: Dispatcher.ResponseData['body'], contentLength: string | string[] | undefined, maxBytes: number): Promise<JsonBody> {
   const announced = typeof contentLength === 'string' ? Number(contentLength) : Number.NaN
   if (announced > maxBytes) {
-    body.destroy()
+    discard(body)
     return Promise.resolve({ ok: false, detail: `body of ${announced} bytes exceeds the ${maxBytes}-byte limit` })
   }
   return new Promise<JsonBody>((resolve, reject) => {
@@ -34,7 +34,7 @@ export function readJsonBody(body: Dispatcher.ResponseData['body'], contentLengt
       size += chunk.length
       if (size > maxBytes) {
         stop()
-        body.destroy()
+        discard(body)
         resolve({ ok: false, detail: `body exceeds the ${maxBytes}-byte limit` })
         return
       }
@@ -57,3 +57,15 @@ export function readJsonBody(body: Dispatcher.ResponseData['body'], contentLengt
     body.on('data', onData).on('end', onEnd).on('error', onError)
   })
 }
+
+/**
+ * Stops reading and closes the upstream connection. Destroying an unfinished body makes it
+ * emit an abort error; nobody waits for it any more, and an error event nobody listens to
+ * would crash the process.
+ */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', ignore)
+  body.destroy()
+}
+
+function ignore(): void {}

@@ -55,6 +55,21 @@ describe('buildApp in demo mode (no upstream URLs)', () => {
     expect(res.body).toContain('/books/{isbn}:')
   })
 
+  it('GET /docs serves Swagger UI over the contract file itself', async () => {
+    const page = await app.inject({ method: 'GET', url: '/docs' })
+    expectMatchesContract('/docs', 'GET', page)
+    expect(page.body).toMatch(/swagger/i)
+    const spec = await app.inject({ method: 'GET', url: '/docs/json' })
+    expect(spec.statusCode).toBe(200)
+    expect(spec.json()).toMatchObject({ openapi: expect.stringMatching(/^3\.1\./), paths: { '/books/{isbn}': expect.any(Object) } })
+  })
+
+  it('GET / serves the demo page', async () => {
+    const res = await app.inject({ method: 'GET', url: '/' })
+    expectMatchesContract('/', 'GET', res)
+    expect(res.body).toMatch(/<html/i)
+  })
+
   it('an unknown route is a problem+json 404 with no stack trace', async () => {
     const res = await app.inject({ method: 'GET', url: '/nope' })
     expect(res.statusCode).toBe(404)

@@ -8,28 +8,27 @@ const stringList = { type: 'array', items: { type: 'string' }, maxItems: 100 }
 /** The three book bodies, and the publisher API's search results. */
 export type SectionShape = SourceName | 'search'
 
+/** A list (search results, recommendations) of books named by ISBN, title and authors, plus `extra` fields. */
+function bookList(extra: Record<string, object>): object {
+  return {
+    type: 'array',
+    maxItems: 1000,
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['isbn', 'title', 'authors'],
+      properties: { isbn: { type: 'string' }, title: { type: 'string' }, authors: stringList, ...extra }
+    }
+  }
+}
+
 const schemas: Record<SectionShape, object> = {
   search: {
     type: 'object',
     additionalProperties: false,
     required: ['results'],
     properties: {
-      results: {
-        type: 'array',
-        maxItems: 1000,
-        items: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['isbn', 'title', 'authors'],
-          properties: {
-            isbn: { type: 'string' },
-            title: { type: 'string' },
-            authors: stringList,
-            publisher: { type: 'string' },
-            publishedDate: { type: 'string' }
-          }
-        }
-      }
+      results: bookList({ publisher: { type: 'string' }, publishedDate: { type: 'string' } })
     }
   },
   publisher: {
@@ -81,21 +80,7 @@ const schemas: Record<SectionShape, object> = {
     required: ['isbn', 'items'],
     properties: {
       isbn: { type: 'string' },
-      items: {
-        type: 'array',
-        maxItems: 1000,
-        items: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['isbn', 'title', 'authors'],
-          properties: {
-            isbn: { type: 'string' },
-            title: { type: 'string' },
-            authors: stringList,
-            score: { type: 'number' }
-          }
-        }
-      }
+      items: bookList({ score: { type: 'number' } })
     }
   }
 }

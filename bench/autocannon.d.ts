@@ -8,6 +8,8 @@ declare module 'autocannon' {
       headers?: Record<string, string>
       body?: string
       setupRequest?: (request: Request, context: Record<string, unknown>) => Request
+      /** Called with every response to this request, body included (as a string). */
+      onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => void
     }
     interface Options {
       url: string

@@ -15,6 +15,10 @@ export interface LoadPlan {
   readonly durationS: number
   /** A fixed number of requests instead of a duration (e.g. 1000 at once for coalescing). */
   readonly amount?: number
+  /** Overrides `isbn`: the ISBN of each next request (the soak's mix of random and hot ones). */
+  readonly nextIsbn?: () => string
+  /** Sees every response with its body (autocannon's onResponse hook). */
+  readonly onResponse?: (status: number, body: string) => void
 }
 
 export interface LoadResult {
@@ -32,16 +36,18 @@ export interface LoadResult {
 }
 
 function requestFor(plan: LoadPlan): autocannon.Request {
-  const nextIsbn = plan.isbn === 'random' ? randomIsbn13 : () => FIXED_ISBN
+  const nextIsbn = plan.nextIsbn ?? (plan.isbn === 'random' ? randomIsbn13 : () => FIXED_ISBN)
+  const hook = plan.onResponse === undefined ? {} : { onResponse: plan.onResponse }
   if (plan.api === 'graphql') {
     return {
       method: 'POST',
       path: '/graphql',
       headers: { 'content-type': 'application/json' },
-      setupRequest: (request) => ({ ...request, body: JSON.stringify({ query: BOOK_QUERY, variables: { isbn: nextIsbn() } }) })
+      setupRequest: (request) => ({ ...request, body: JSON.stringify({ query: BOOK_QUERY, variables: { isbn: nextIsbn() } }) }),
+      ...hook
     }
   }
-  return { method: 'GET', path: `/books/${FIXED_ISBN}`, setupRequest: (request) => ({ ...request, path: `/books/${nextIsbn()}` }) }
+  return { method: 'GET', path: `/books/${FIXED_ISBN}`, setupRequest: (request) => ({ ...request, path: `/books/${nextIsbn()}` }), ...hook }
 }
 
 export async function runLoad(plan: LoadPlan): Promise<LoadResult> {

@@ -7,10 +7,12 @@ import type { Child } from './processes.js'
 // is unref'd so it never keeps a process alive.
 
 const PROBE_SOURCE = `
+import { getHeapSpaceStatistics } from 'node:v8'
 process.on('message', (message) => {
   if (message !== 'bench:memory') return
   globalThis.gc?.()
-  process.send?.({ benchMemory: process.memoryUsage() })
+  const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size }]))
+  process.send?.({ benchMemory: process.memoryUsage(), benchSpaces: spaces })
 })
 process.channel?.unref()
 `
@@ -21,6 +23,12 @@ export const PROBE_NODE_ARGS: readonly string[] = ['--expose-gc', '--import', `d
 export interface HeapSample {
   readonly heapUsedBytes: number
   readonly heapTotalBytes: number
+  /** The rest of process.memoryUsage(), after the same GC. */
+  readonly rssBytes: number
+  readonly externalBytes: number
+  readonly arrayBuffersBytes: number
+  /** V8's heap spaces (new_space, old_space, …): committed size and used bytes. */
+  readonly spaces: Readonly<Record<string, { readonly size: number; readonly used: number }>>
 }
 
 /** Asks the probe for a sample; `null` if the process has no probe or does not answer in time. */
@@ -29,9 +37,16 @@ export async function readHeap(child: Child, timeoutMs = 3000): Promise<HeapSamp
   if (proc.send === undefined || !proc.connected) return null
   return new Promise<HeapSample | null>((resolve) => {
     const onMessage = (message: unknown): void => {
-      const memory = (message as { benchMemory?: NodeJS.MemoryUsage } | null)?.benchMemory
+      const { benchMemory: memory, benchSpaces: spaces } = (message ?? {}) as { benchMemory?: NodeJS.MemoryUsage; benchSpaces?: HeapSample['spaces'] }
       if (memory === undefined) return
-      finish({ heapUsedBytes: memory.heapUsed, heapTotalBytes: memory.heapTotal })
+      finish({
+        heapUsedBytes: memory.heapUsed,
+        heapTotalBytes: memory.heapTotal,
+        rssBytes: memory.rss,
+        externalBytes: memory.external,
+        arrayBuffersBytes: memory.arrayBuffers,
+        spaces: spaces ?? {}
+      })
     }
     const timer = setTimeout(() => finish(null), timeoutMs)
     const finish = (sample: HeapSample | null): void => {

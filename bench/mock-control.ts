@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url'
+import type { FaultOutcome, FaultsBySource } from './faults.js'
 import { SOURCES, type LatencyBySource, type Source } from './latency.js'
 import { readyLine, spawnNode, stopChild, type Child } from './processes.js'
 
@@ -8,6 +9,17 @@ export interface MockStats {
   readonly calls: Record<Source, number>
   readonly maxInFlight: Record<Source, number>
   readonly connections: Record<Source, number>
+  /** With faults (MOCK_FAULTS) only: each call's fate, counted per faulty source. */
+  readonly outcomes: Record<Source, Record<FaultOutcome, number>>
+  /** Hanging calls still held (released when their client closes the socket). */
+  readonly hanging: Record<Source, number>
+  /** Calls whose client closed the socket before the (delayed or withheld) answer. */
+  readonly abandoned: Record<Source, number>
+  /** Client connections to each upstream port: open now, and at most since start (or reset). */
+  readonly openConnections: Record<Source, number>
+  readonly peakOpenConnections: Record<Source, number>
+  /** Open connections to a faulty source that never carried a request. */
+  readonly openNeverUsed: Record<Source, number>
 }
 
 export interface MockUpstream {
@@ -20,20 +32,23 @@ export interface MockUpstream {
 
 const MOCK_ENTRY = fileURLToPath(new URL('./mock-upstream.ts', import.meta.url))
 
-export async function startMock(latency: LatencyBySource): Promise<MockUpstream> {
+/** `faults` (see faults.ts): none by default, as every bench scenario runs. */
+export async function startMock(latency: LatencyBySource, faults: FaultsBySource = {}): Promise<MockUpstream> {
   const child = spawnNode('mock-upstream', ['--import', 'tsx', MOCK_ENTRY], {
-    env: { ...process.env, NODE_ENV: 'production', NODE_OPTIONS: '', MOCK_LATENCY: JSON.stringify(latency) },
+    env: { ...process.env, NODE_ENV: 'production', NODE_OPTIONS: '', MOCK_LATENCY: JSON.stringify(latency), MOCK_FAULTS: JSON.stringify(faults) },
     stdout: 'pipe'
   })
   try {
-    const { ports } = await readyLine<{ ports: Record<Source, number> }>(child)
+    const { ports, control } = await readyLine<{ ports: Record<Source, number>; control: number }>(child)
     const urls = Object.fromEntries(SOURCES.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<Source, string>
+    // The counters are read on the control port: no harness socket to an upstream's port.
+    const controlUrl = `http://127.0.0.1:${control}`
     return {
       child,
       urls,
-      stats: async () => (await fetch(`${urls.publisher}/__stats`)).json() as Promise<MockStats>,
+      stats: async () => (await fetch(`${controlUrl}/__stats`)).json() as Promise<MockStats>,
       reset: async () => {
-        await (await fetch(`${urls.publisher}/__reset`, { method: 'POST' })).arrayBuffer()
+        await (await fetch(`${controlUrl}/__reset`, { method: 'POST' })).arrayBuffer()
       },
       stop: () => stopChild(child)
     }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
+import { drawFault, FAULT_OUTCOMES, parseFaults, type FaultOutcome } from './faults.js'
 import { bodyTemplate } from './fixtures.js'
 import { isbn13CheckDigit } from './isbn.js'
 import { drawDelayMs, isLatencySpec, SOURCES, type LatencyBySource, type Source } from './latency.js'
@@ -8,9 +9,18 @@ import { drawDelayMs, isLatencySpec, SOURCES, type LatencyBySource, type Source 
 // delay drawn from the latency distribution in MOCK_LATENCY (JSON: per-source spec). It counts
 // calls per source so scenarios can compare upstream traffic (coalescing, caching, hedging):
 // `GET /__stats` on any port reads the counters (calls, peak concurrency, new connections), `POST /__reset` zeroes them.
-// On start it prints one JSON line `{"ports": {...}}` on stdout for the harness.
+// On start it prints one JSON line `{"ports": {...}, "control": port}` on stdout for the harness;
+// the control port answers only /__stats and /__reset, so reading the counters never opens a
+// connection to an upstream's port (which would count as one of its clients' sockets).
+// Open connections per upstream port, now and at most (`openConnections`, `peakOpenConnections`).
+// MOCK_FAULTS (JSON, see faults.ts) adds faults per source: slow answers, error statuses, hangs
+// and flapping; `/__stats` then also counts each faulty source's calls by fate (`outcomes`), the
+// hangs still held (`hanging`), the calls whose client left before the answer (`abandoned`) and
+// the open connections that never carried a request (`openNeverUsed`).
 
 const latency = parseLatency(process.env.MOCK_LATENCY)
+const faults = parseFaults(process.env.MOCK_FAULTS)
+const startedAt = performance.now()
 const templates = Object.fromEntries(SOURCES.map((s) => [s, bodyTemplate(s)])) as Record<Source, readonly string[]>
 const calls = zeroes()
 const inFlight = zeroes()
@@ -18,10 +28,33 @@ const maxInFlight = zeroes()
 // New TCP connections: with keep-alive pools this stays near the pool size; a count that
 // grows with the requests means a client is churning sockets.
 const connections = zeroes()
+const openSockets = Object.fromEntries(SOURCES.map((s) => [s, new Set<Socket>()])) as Record<Source, Set<Socket>>
+const peakOpenConnections = zeroes()
+const hanging = zeroes()
+const abandoned = zeroes()
+const outcomes = Object.fromEntries(SOURCES.map((s) => [s, zeroOutcomes()])) as Record<Source, Record<FaultOutcome, number>>
+// Sockets of faulty sources that carried at least one request.
+const usedSockets = new WeakSet<Socket>()
 const BOOK_PATH = /^\/books\/(\d{13})$/
 
 function zeroes(): Record<Source, number> {
   return { publisher: 0, reviews: 0, recommendations: 0 }
+}
+
+function zeroOutcomes(): Record<FaultOutcome, number> {
+  return Object.fromEntries(FAULT_OUTCOMES.map((o) => [o, 0])) as Record<FaultOutcome, number>
+}
+
+function trackSocket(source: Source, socket: Socket): void {
+  connections[source]++
+  const open = openSockets[source]
+  open.add(socket)
+  peakOpenConnections[source] = Math.max(peakOpenConnections[source], open.size)
+  socket.once('close', () => open.delete(socket))
+}
+
+function countsOf(count: (source: Source) => number): Record<Source, number> {
+  return Object.fromEntries(SOURCES.map((s) => [s, count(s)])) as Record<Source, number>
 }
 
 function parseLatency(raw: string | undefined): LatencyBySource {
@@ -48,33 +81,100 @@ function handle(source: Source, req: IncomingMessage, res: ServerResponse): void
     calls[source]++
     inFlight[source]++
     maxInFlight[source] = Math.max(maxInFlight[source], inFlight[source])
-    const answer = (): void => {
-      inFlight[source]--
-      if (!res.destroyed) sendJson(res, 200, templates[source].join(isbn))
+    const spec = faults[source]
+    if (spec === undefined) {
+      // No faults: as before the fault injection, to the byte and the listener.
+      const answer = (): void => {
+        inFlight[source]--
+        if (!res.destroyed) sendJson(res, 200, templates[source].join(isbn))
+      }
+      const delay = drawDelayMs(latency[source])
+      // At 0 ms answer synchronously: even a 0 ms timer would add a loop turn per call.
+      if (delay > 0) setTimeout(answer, delay)
+      else answer()
+      return
     }
-    const delay = drawDelayMs(latency[source])
-    // At 0 ms answer synchronously: even a 0 ms timer would add a loop turn per call.
-    if (delay > 0) setTimeout(answer, delay)
-    else answer()
-    return
+    usedSockets.add(req.socket)
+    const fault = drawFault(spec, performance.now() - startedAt)
+    outcomes[source][fault.outcome]++
+    switch (fault.outcome) {
+      case 'ok':
+        return answerAfter(source, res, drawDelayMs(latency[source]), () => templates[source].join(isbn))
+      case 'slow':
+        return answerAfter(source, res, fault.delayMs, () => templates[source].join(isbn))
+      case 'error':
+      case 'flap_error':
+        return answerAfter(source, res, fault.outcome === 'error' ? drawDelayMs(latency[source]) : 0,
+          () => '{"error":"injected fault"}', fault.status)
+      case 'flap_reset':
+        inFlight[source]--
+        // An RST instead of an answer, as a crashing upstream or a dropping proxy sends.
+        req.socket.resetAndDestroy()
+        return
+      case 'hang':
+        // Never answered: the call is held until its client gives up and closes the socket.
+        hanging[source]++
+        res.once('close', () => {
+          hanging[source]--
+          inFlight[source]--
+          abandoned[source]++
+        })
+        return
+    }
   }
+  control(req, res)
+}
+
+/** /__stats and /__reset, on the control port (and, as before, on every upstream port). */
+function control(req: IncomingMessage, res: ServerResponse): void {
+  const url = req.url ?? '/'
   if (req.method === 'GET' && url === '/__stats') {
-    return sendJson(res, 200, JSON.stringify({ calls, maxInFlight, connections, latency }))
+    return sendJson(res, 200, JSON.stringify({
+      calls, maxInFlight, connections, latency, faults, outcomes, hanging, abandoned,
+      openConnections: countsOf((s) => openSockets[s].size),
+      peakOpenConnections,
+      openNeverUsed: countsOf((s) => (faults[s] === undefined ? 0 : [...openSockets[s]].filter((k) => !usedSockets.has(k)).length))
+    }))
   }
   if (req.method === 'POST' && url === '/__reset') {
     for (const s of SOURCES) {
       calls[s] = 0
       connections[s] = 0
       maxInFlight[s] = inFlight[s]
+      abandoned[s] = 0
+      peakOpenConnections[s] = openSockets[s].size
+      outcomes[s] = zeroOutcomes()
     }
     return sendJson(res, 200, '{"reset":true}')
   }
   sendJson(res, 404, '{"error":"no such route"}')
 }
 
-async function listen(source: Source): Promise<number> {
-  const server = createServer((req, res) => handle(source, req, res))
-  server.on('connection', () => connections[source]++)
+/**
+ * A faulty source's answer after `delayMs`. A client that leaves first (its timeout, a hedge
+ * won elsewhere) releases the call at once: its timer is cleared and it counts as abandoned.
+ */
+function answerAfter(source: Source, res: ServerResponse, delayMs: number, body: () => string, status = 200): void {
+  if (delayMs <= 0) {
+    inFlight[source]--
+    return sendJson(res, status, body())
+  }
+  const onClose = (): void => {
+    clearTimeout(timer)
+    inFlight[source]--
+    abandoned[source]++
+  }
+  const timer = setTimeout(() => {
+    res.off('close', onClose)
+    inFlight[source]--
+    if (!res.destroyed) sendJson(res, status, body())
+  }, delayMs)
+  res.once('close', onClose)
+}
+
+async function listen(source: Source | 'control'): Promise<number> {
+  const server = source === 'control' ? createServer(control) : createServer((req, res) => handle(source, req, res))
+  if (source !== 'control') server.on('connection', (socket: Socket) => trackSocket(source, socket))
   // Long keep-alive so clients never race a server-side idle close in the middle of a run.
   server.keepAliveTimeout = 120_000
   server.headersTimeout = 130_000
@@ -87,6 +187,6 @@ async function listen(source: Source): Promise<number> {
 }
 
 const ports = Object.fromEntries(await Promise.all(SOURCES.map(async (s) => [s, await listen(s)] as const)))
-process.stdout.write(`${JSON.stringify({ ports })}\n`)
+process.stdout.write(`${JSON.stringify({ ports, control: await listen('control') })}\n`)
 process.on('SIGTERM', () => process.exit(0))
 process.on('SIGINT', () => process.exit(0))

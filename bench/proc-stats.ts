@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 
 // Resource use of a child process (and its workers) from /proc (Linux), so the harness needs
 // no dependency and the measured process runs no extra code: CPU from utime+stime in
@@ -29,7 +29,7 @@ function statFields(pid: number): string[] {
 }
 
 /** pid and all its descendants: with WEB_CONCURRENCY > 1 the service's work is in workers. */
-function processTree(root: number): number[] {
+export function processTree(root: number): number[] {
   const parents = new Map<number, number[]>()
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
@@ -100,6 +100,74 @@ export function sampleMachine(): ProcSample | null {
     const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0) // idle + iowait
     const busyTicks = cpu.slice(0, 8).reduce((sum, t) => sum + t, 0) - idle // guest time is already in user
     return { atMs: performance.now(), cpuMs: (busyTicks * 1000) / CLOCK_TICKS, rssBytes: 0 }
+  } catch {
+    return null
+  }
+}
+
+// TCP states of /proc/net/tcp (include/net/tcp_states.h), for the socket counts.
+const TCP_STATES: Readonly<Record<string, string>> = {
+  '01': 'ESTABLISHED', '02': 'SYN_SENT', '03': 'SYN_RECV', '04': 'FIN_WAIT1', '05': 'FIN_WAIT2', '06': 'TIME_WAIT',
+  '07': 'CLOSE', '08': 'CLOSE_WAIT', '09': 'LAST_ACK', '0A': 'LISTEN', '0B': 'CLOSING'
+}
+
+export interface SocketCount {
+  readonly total: number
+  /** By TCP state: CLOSE_WAIT piling up means the peer closed and the process never did. */
+  readonly byState: Readonly<Record<string, number>>
+}
+
+/** Socket inodes a process holds open (its fd table): /proc/net/tcp lists the whole namespace. */
+function socketInodes(pid: number): Set<string> {
+  const inodes = new Set<string>()
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const target = readlinkSync(`/proc/${pid}/fd/${fd}`)
+      if (target.startsWith('socket:[')) inodes.add(target.slice(8, -1))
+    } catch {
+      // closed while we looked
+    }
+  }
+  return inodes
+}
+
+/**
+ * The TCP sockets a process (and its workers) holds open to each of `remotePorts`, from
+ * /proc/<pid>/net/tcp{,6} joined with /proc/<pid>/fd; `null` once the process is gone.
+ * The key of the answer is the remote port.
+ */
+export function tcpSocketsTo(pid: number, remotePorts: readonly number[]): Map<number, SocketCount> | null {
+  try {
+    const inodes = new Set<string>()
+    for (const member of processTree(pid)) {
+      try {
+        for (const inode of socketInodes(member)) inodes.add(inode)
+      } catch {
+        if (member === pid) throw new Error('gone')
+      }
+    }
+    const counts = new Map<number, { total: number; byState: Record<string, number> }>(
+      remotePorts.map((port) => [port, { total: 0, byState: {} }]))
+    for (const table of ['tcp', 'tcp6']) {
+      let text: string
+      try {
+        text = readFileSync(`/proc/${pid}/net/${table}`, 'utf8')
+      } catch {
+        continue // no IPv6 in this namespace
+      }
+      for (const line of text.split('\n').slice(1)) {
+        const fields = line.trim().split(/\s+/)
+        const remote = fields[2]
+        const inode = fields[9]
+        if (remote === undefined || inode === undefined || !inodes.has(inode)) continue
+        const count = counts.get(parseInt(remote.slice(remote.lastIndexOf(':') + 1), 16))
+        if (count === undefined) continue
+        const state = TCP_STATES[fields[3] ?? ''] ?? fields[3] ?? '?'
+        count.total++
+        count.byState[state] = (count.byState[state] ?? 0) + 1
+      }
+    }
+    return counts
   } catch {
     return null
   }

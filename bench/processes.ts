@@ -26,8 +26,11 @@ process.on('exit', () => {
 
 export interface SpawnOptions {
   readonly env: NodeJS.ProcessEnv
-  /** `pipe` when the harness reads a ready line from stdout; otherwise stdout goes to /dev/null. */
-  readonly stdout: 'pipe' | 'ignore'
+  /**
+   * `pipe` when the harness reads a ready line from stdout; a file descriptor to keep it (the
+   * soak keeps the service's log); otherwise stdout goes to /dev/null.
+   */
+  readonly stdout: 'pipe' | 'ignore' | number
   /** Opens an IPC channel (for the memory probe). */
   readonly ipc?: boolean
 }

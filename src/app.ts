@@ -6,6 +6,7 @@ import { createBookSources } from './book-sources.js'
 import type { Config } from './config.js'
 import { startDemoUpstreams } from './demo/demo-upstreams.js'
 import { answerClientError } from './http/client-error.js'
+import { answerFrameworkError } from './http/framework-error.js'
 import { requestIdOf } from './http/request-id.js'
 import apiDocs from './plugins/api-docs.js'
 import compression from './plugins/compression.js'
@@ -52,11 +53,18 @@ export async function buildApp(config: Config): Promise<FastifyInstance> {
     return503OnClosing: false,
     // Slowloris and idle sockets: headers must arrive within headersMs, the whole request
     // within requestMs; a socket silent for idleMs is closed (SSE heartbeats keep theirs open).
-    http: { headersTimeout: config.clientTimeouts.headersMs },
+    // Node enforces both only when it sweeps its connections, every 30 s by default: a
+    // slowloris would get up to 30 s more than headersMs. Sweep often enough to be on time.
+    http: {
+      headersTimeout: config.clientTimeouts.headersMs,
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.clientTimeouts.headersMs / 4))
+    },
     requestTimeout: config.clientTimeouts.requestMs,
     connectionTimeout: config.clientTimeouts.idleMs,
     bodyLimit: 64 * 1024,
-    clientErrorHandler: answerClientError
+    clientErrorHandler: answerClientError,
+    // Router errors (bad percent-encoding, over-long path parameters) as problem+json too.
+    frameworkErrors: answerFrameworkError
   })
 
   // Spans are exported only when a collector is configured; otherwise OpenTelemetry is never loaded.

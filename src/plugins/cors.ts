@@ -17,7 +17,10 @@ async function corsPolicy(app: FastifyInstance, options: CorsOptions): Promise<v
       'server-timing', 'etag', 'retry-after', 'x-request-id',
       'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'
     ],
-    maxAge: 600
+    maxAge: 600,
+    // A bare OPTIONS (no Origin / Access-Control-Request-Method) is not a preflight; strict mode
+    // would answer it with a text/plain 400 that no error handler sees.
+    strictPreflight: false
   })
 }
 

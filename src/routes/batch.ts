@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { Readable } from 'node:stream'
 import { Ajv } from 'ajv'
 import type { FastifyInstance } from 'fastify'
@@ -63,6 +64,9 @@ export default async function batchRoutes(app: FastifyInstance, options: BatchRo
     if (!include.ok) return sendProblem(reply, problemOf('invalid-parameter', 400, include.reason))
 
     const signal = clientSignal(reply)
+    // Every lookup in flight listens on it once per source (listeners leave as calls settle):
+    // up to concurrency × sources at once by design, not the leak Node warns about past 10.
+    setMaxListeners(options.concurrency * SOURCE_NAMES.length + 1, signal)
     const outcomes = settleBatch(request.body.isbns, {
       concurrency: options.concurrency,
       signal,

@@ -11,7 +11,15 @@ describe('expectMatchesContract', () => {
   })
 
   it('rejects a status the route does not declare', () => {
+    expect(() => expectMatchesContract('/healthz', 'GET', { statusCode: 302, headers: json, body: '{}' })).toThrow()
+  })
+
+  it('falls back to a declared status range (4XX), and holds the body to it', () => {
+    const problem = { 'content-type': 'application/problem+json' }
+    const body = JSON.stringify({ type: 'about:blank', title: "I'm a Teapot", status: 418, detail: 'No coffee.' })
+    expectMatchesContract('/healthz', 'GET', { statusCode: 418, headers: problem, body })
     expect(() => expectMatchesContract('/healthz', 'GET', { statusCode: 418, headers: json, body: '{}' })).toThrow()
+    expect(() => expectMatchesContract('/healthz', 'GET', { statusCode: 418, headers: problem, body: '{"status":418}' })).toThrow()
   })
 
   it('rejects an undeclared media type', () => {

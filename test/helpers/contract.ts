@@ -44,8 +44,10 @@ export function expectMatchesContract(route: string, method: string, response: C
   const operation = document.paths[route]?.[method.toLowerCase()]
   expect(operation, `${method} ${route} is not in openapi.yaml`).toBeDefined()
   const status = String(response.statusCode)
-  let pointer = ['paths', route, method.toLowerCase(), 'responses', status]
-  let declared = operation?.responses[status]
+  // An exact status wins over its range (`4XX`), as OpenAPI specifies.
+  const key = operation?.responses[status] !== undefined ? status : `${status[0]}XX`
+  let pointer = ['paths', route, method.toLowerCase(), 'responses', key]
+  let declared = operation?.responses[key]
   expect(declared, `${method} ${route} does not declare status ${status}`).toBeDefined()
   if (declared?.$ref !== undefined) {
     pointer = declared.$ref.replace(/^#\//, '').split('/').map(unescapePointer)

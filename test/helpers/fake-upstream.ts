@@ -6,9 +6,20 @@ export type Behaviour =
   | { kind: 'json'; status?: number; body: unknown; delayMs?: number }
   | { kind: 'raw'; status?: number; body: string; delayMs?: number; contentLength?: number; headers?: Record<string, string> }
   | { kind: 'hang' }
-  | { kind: 'reset'; delayMs?: number }
+  /** Closes the connection before any byte of an answer; `hard` sends a TCP RST instead of a FIN. */
+  | { kind: 'reset'; delayMs?: number; hard?: boolean }
   /** Streams `chunks` chunks of `chunkBytes` each, without a Content-Length. */
   | { kind: 'stream'; chunkBytes: number; chunks: number }
+  /** Status line and headers only after `headersAfterMs`, then the JSON body after `bodyAfterMs` more. */
+  | { kind: 'slowHeaders'; headersAfterMs: number; bodyAfterMs?: number; status?: number; body: unknown }
+  /** Headers (with the full Content-Length) at once, then the JSON body one byte every `byteEveryMs`. */
+  | { kind: 'dribble'; byteEveryMs: number; body: unknown }
+  /**
+   * Headers announcing `contentLength` (default: the body's real length), then the first
+   * `sendBytes` of the body (default: half), then after `afterMs` (default 20) the connection
+   * ends: `reset` (TCP RST) or `close` (an orderly FIN, as if the body were complete).
+   */
+  | { kind: 'truncate'; body: string; sendBytes?: number; contentLength?: number; end: 'reset' | 'close'; afterMs?: number }
 
 export interface SeenRequest {
   readonly method: string
@@ -17,6 +28,8 @@ export interface SeenRequest {
   /** True once the client closed the request before the fake finished answering. */
   abortedByClient: boolean
   readonly receivedAt: number
+  /** Body bytes handed to the socket so far (streaming behaviours count them). */
+  bytesSent: number
 }
 
 export interface FakeUpstream {
@@ -44,7 +57,7 @@ export async function startFakeUpstream(initial: Behaviour): Promise<FakeUpstrea
 
   const server = createServer((req, res) => {
     const seen: SeenRequest = {
-      method: req.method ?? '', url: req.url ?? '', headers: req.headers, abortedByClient: false, receivedAt: Date.now()
+      method: req.method ?? '', url: req.url ?? '', headers: req.headers, abortedByClient: false, receivedAt: Date.now(), bytesSent: 0
     }
     requests.push(seen)
     inFlight++
@@ -63,7 +76,7 @@ export async function startFakeUpstream(initial: Behaviour): Promise<FakeUpstrea
         abortWaiters.forEach((wake) => wake())
       }
     })
-    play(pick(req), req, res)
+    play(pick(req), req, res, seen)
   })
   server.on('connection', (socket) => {
     sockets.add(socket)
@@ -104,7 +117,7 @@ export async function startFakeUpstream(initial: Behaviour): Promise<FakeUpstrea
   }
 }
 
-function play(behaviour: Behaviour, req: IncomingMessage, res: ServerResponse): void {
+function play(behaviour: Behaviour, req: IncomingMessage, res: ServerResponse, seen: SeenRequest): void {
   const later = (delayMs: number | undefined, fn: () => void): void => {
     if (!delayMs) return fn()
     const timer = setTimeout(fn, delayMs)
@@ -114,7 +127,7 @@ function play(behaviour: Behaviour, req: IncomingMessage, res: ServerResponse): 
     case 'hang':
       return
     case 'reset':
-      return later(behaviour.delayMs, () => req.socket.destroy())
+      return later(behaviour.delayMs, () => behaviour.hard === true ? req.socket.resetAndDestroy() : req.socket.destroy())
     case 'json':
       return later(behaviour.delayMs, () => send(res, behaviour.status ?? 200, JSON.stringify(behaviour.body)))
     case 'raw':
@@ -126,11 +139,45 @@ function play(behaviour: Behaviour, req: IncomingMessage, res: ServerResponse): 
       const pump = (): void => {
         while (left > 0 && !res.destroyed) {
           left--
+          seen.bytesSent += chunk.length
           if (!res.write(chunk)) return void res.once('drain', pump)
         }
         if (!res.destroyed) res.end()
       }
       return pump()
+    }
+    case 'slowHeaders':
+      return later(behaviour.headersAfterMs, () => {
+        const body = JSON.stringify(behaviour.body)
+        res.writeHead(behaviour.status ?? 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+        res.flushHeaders()
+        later(behaviour.bodyAfterMs, () => {
+          seen.bytesSent += Buffer.byteLength(body)
+          res.end(body)
+        })
+      })
+    case 'dribble': {
+      const body = Buffer.from(JSON.stringify(behaviour.body))
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length })
+      res.flushHeaders()
+      const timer = setInterval(() => {
+        if (res.destroyed) return clearInterval(timer)
+        res.write(body.subarray(seen.bytesSent, seen.bytesSent + 1))
+        if (++seen.bytesSent === body.length) {
+          clearInterval(timer)
+          res.end()
+        }
+      }, behaviour.byteEveryMs)
+      res.once('close', () => clearInterval(timer))
+      return
+    }
+    case 'truncate': {
+      const body = Buffer.from(behaviour.body)
+      const sent = body.subarray(0, behaviour.sendBytes ?? Math.floor(body.length / 2))
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': behaviour.contentLength ?? body.length })
+      res.write(sent)
+      seen.bytesSent += sent.length
+      return later(behaviour.afterMs ?? 20, () => behaviour.end === 'reset' ? req.socket.resetAndDestroy() : req.socket.end())
     }
   }
 }

@@ -52,3 +52,6 @@ export async function startRig(
     }
   }
 }
+
+/** For tests that count upstream calls: the cache would answer repeats before the upstreams. */
+export const startRigWithoutCache: typeof startRig = (behaviours, env = {}) => startRig(behaviours, { CACHE_ENABLED: 'false', ...env })

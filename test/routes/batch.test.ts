@@ -6,7 +6,7 @@ import { SOURCE_NAMES, type SourceName } from '../../src/domain/sources.js'
 import type { Behaviour } from '../helpers/fake-upstream.js'
 import { expectMatchesContract } from '../helpers/contract.js'
 import { nthIsbn } from '../helpers/isbn.js'
-import { DUNE, okBody, startRig, type TestRig } from '../helpers/test-app.js'
+import { DUNE, okBody, startRigWithoutCache, type TestRig } from '../helpers/test-app.js'
 
 let rig: TestRig | undefined
 let agent: Agent | undefined
@@ -18,8 +18,6 @@ afterEach(async () => {
   rig = undefined
 })
 
-// Batch tests count upstream calls; the cache would answer repeats before the upstreams.
-const startBatchRig: typeof startRig = (behaviours, env = {}) => startRig(behaviours, { CACHE_ENABLED: 'false', ...env })
 
 interface BatchItem {
   index: number
@@ -61,7 +59,7 @@ async function waitUntil(condition: () => boolean, what: string, timeoutMs = 300
 
 describe('POST /books/batch (JSON)', () => {
   it('answers 200 with one result per input, in input order, each with its index', async () => {
-    rig = await startBatchRig()
+    rig = await startRigWithoutCache()
     const slow = nthIsbn(1)
     // The first item is the slowest, so completion order differs from input order.
     everyUpstream(rig, (source) => perIsbn(source, (isbn) => (isbn === slow ? 200 : 0)))
@@ -81,7 +79,7 @@ describe('POST /books/batch (JSON)', () => {
   })
 
   it('an invalid ISBN is a per-item 400 problem; the other items are still looked up', async () => {
-    rig = await startBatchRig()
+    rig = await startRigWithoutCache()
     everyUpstream(rig, (source) => perIsbn(source))
     const inputs = [nthIsbn(1), 'not-an-isbn', '9780441013594', nthIsbn(2)]
     const res = await postBatch({ isbns: inputs })
@@ -107,7 +105,7 @@ describe('POST /books/batch (JSON)', () => {
 
   it('duplicates (ISBN-13, ISBN-10, hyphenated) are fetched once and answered at every index', async () => {
     // One book at a time: duplicates never overlap, so upstream coalescing cannot hide a second lookup.
-    rig = await startBatchRig({}, { BATCH_CONCURRENCY: '1' })
+    rig = await startRigWithoutCache({}, { BATCH_CONCURRENCY: '1' })
     everyUpstream(rig, (source) => perIsbn(source, () => 50))
     const inputs = [DUNE, '0441013597', '978-0-441-01359-3', nthIsbn(7), '0-441-01359-7']
     const res = await postBatch({ isbns: inputs })
@@ -127,7 +125,7 @@ describe('POST /books/batch (JSON)', () => {
 
   it('per-item 404, 502 and 504 carry problem details; the batch itself is 200', async () => {
     // A timeout well above a loaded machine's round trip: only the hanging item may time out.
-    rig = await startBatchRig({}, { PUBLISHER_TIMEOUT_MS: '1000', RETRY_ENABLED: 'false' })
+    rig = await startRigWithoutCache({}, { PUBLISHER_TIMEOUT_MS: '1000', RETRY_ENABLED: 'false' })
     const [found, missing, broken, hanging] = [nthIsbn(10), nthIsbn(11), nthIsbn(12), nthIsbn(13)]
     rig.upstreams.publisher.respond((req): Behaviour => {
       switch (isbnInUrl(req)) {
@@ -161,7 +159,7 @@ describe('POST /books/batch (JSON)', () => {
   })
 
   it('respects include: only the named sources are called, the others are skipped', async () => {
-    rig = await startBatchRig()
+    rig = await startRigWithoutCache()
     everyUpstream(rig, (source) => perIsbn(source))
     const res = await postBatch({ isbns: [nthIsbn(1), nthIsbn(2)], include: ['reviews'] })
     expect(res.statusCode).toBe(200)
@@ -182,7 +180,7 @@ describe('POST /books/batch (JSON)', () => {
 
   describe('body validation: 400 problem+json, no upstream call', () => {
     async function expectRejected(payload: unknown): Promise<void> {
-      rig = await startBatchRig()
+      rig = await startRigWithoutCache()
       const res = await postBatch(payload)
       expect(res.statusCode).toBe(400)
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
@@ -214,7 +212,7 @@ describe('POST /books/batch (JSON)', () => {
     ])('strict types: %s', async (_name, payload) => expectRejected(payload))
 
     it('the largest valid batch (100 items) is accepted', async () => {
-      rig = await startBatchRig()
+      rig = await startRigWithoutCache()
       everyUpstream(rig, (source) => perIsbn(source))
       const res = await postBatch({ isbns: Array.from({ length: 100 }, (_, i) => nthIsbn(i)), include: ['publisher'] })
       expect(res.statusCode).toBe(200)
@@ -226,7 +224,7 @@ describe('POST /books/batch (JSON)', () => {
 
   it.each(['application/x-www-form-urlencoded', 'application/xml', 'text/plain'])(
     'a %s body is 415 problem+json', async (contentType) => {
-      rig = await startBatchRig()
+      rig = await startRigWithoutCache()
       const res = await postBatch(JSON.stringify({ isbns: [DUNE] }), { 'content-type': contentType })
       expect(res.statusCode).toBe(415)
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
@@ -235,7 +233,7 @@ describe('POST /books/batch (JSON)', () => {
     })
 
   it('a body over 32 KB is 413 problem+json', async () => {
-    rig = await startBatchRig()
+    rig = await startRigWithoutCache()
     const payload = JSON.stringify({ isbns: [DUNE], padding: 'x'.repeat(33 * 1024) })
     const res = await postBatch(payload)
     expect(res.statusCode).toBe(413)
@@ -246,7 +244,7 @@ describe('POST /books/batch (JSON)', () => {
 
   it('BATCH_CONCURRENCY=3: the upstreams never see more than 3 books at once, and 12 books take about 4 rounds', async () => {
     const delayMs = 200
-    rig = await startBatchRig({}, { BATCH_CONCURRENCY: '3' })
+    rig = await startRigWithoutCache({}, { BATCH_CONCURRENCY: '3' })
     everyUpstream(rig, (source) => perIsbn(source, () => delayMs))
     const isbns = Array.from({ length: 12 }, (_, i) => nthIsbn(100 + i))
     const started = performance.now()
@@ -265,7 +263,7 @@ describe('POST /books/batch (JSON)', () => {
   })
 
   it('the default concurrency is 8 books at a time', async () => {
-    rig = await startBatchRig()
+    rig = await startRigWithoutCache()
     everyUpstream(rig, (source) => perIsbn(source, () => 100))
     const res = await postBatch({ isbns: Array.from({ length: 20 }, (_, i) => nthIsbn(200 + i)), include: ['publisher'] })
     expect(res.statusCode).toBe(200)
@@ -311,7 +309,7 @@ describe('POST /books/batch (NDJSON over a real socket)', () => {
   }
 
   it('streams one JSON line per item as each completes; fast items arrive before the slow one finishes', async () => {
-    rig = await startBatchRig()
+    rig = await startRigWithoutCache()
     const slow = nthIsbn(300)
     everyUpstream(rig, (source) => perIsbn(source, (isbn) => (isbn === slow ? 1000 : 20)))
     const inputs = [slow, nthIsbn(301), 'bogus', nthIsbn(302), '0441013597', DUNE]
@@ -344,7 +342,7 @@ describe('POST /books/batch (NDJSON over a real socket)', () => {
 
   it('a client that disconnects mid-stream cancels the work in flight and starts no more', async () => {
     // Timeouts far away: any abort the upstreams see comes from the client leaving.
-    rig = await startBatchRig({}, { BATCH_CONCURRENCY: '2', UPSTREAM_TIMEOUT_MS: '20000', REQUEST_DEADLINE_MS: '20000' })
+    rig = await startRigWithoutCache({}, { BATCH_CONCURRENCY: '2', UPSTREAM_TIMEOUT_MS: '20000', REQUEST_DEADLINE_MS: '20000' })
     const isbns = Array.from({ length: 10 }, (_, i) => nthIsbn(400 + i))
     const fast = new Set(isbns.slice(0, 2))
     everyUpstream(rig, (source) => (req) => (fast.has(isbnInUrl(req)) ? perIsbn(source)(req) : { kind: 'hang' }))

@@ -2,12 +2,10 @@ import { Agent, request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import { expectMatchesContract } from '../helpers/contract.js'
 import { nthIsbn } from '../helpers/isbn.js'
-import { DUNE, ok, okBody, startRig, type TestRig } from '../helpers/test-app.js'
+import { DUNE, ok, okBody, startRigWithoutCache, type TestRig } from '../helpers/test-app.js'
 
 let rig: TestRig | undefined
 
-// These tests count upstream calls per policy; the cache would answer repeats before them.
-const startRigWithoutCache: typeof startRig = (behaviours, env = {}) => startRig(behaviours, { CACHE_ENABLED: 'false', ...env })
 
 afterEach(async () => {
   await rig?.close()

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { SOURCE_NAMES } from '../../src/domain/sources.js'
 import { expectMatchesContract } from '../helpers/contract.js'
 import { nthIsbn } from '../helpers/isbn.js'
-import { DUNE, ok, startRig, type TestRig } from '../helpers/test-app.js'
+import { DUNE, ok, startRigWithoutCache, type TestRig } from '../helpers/test-app.js'
 
 let rig: TestRig | undefined
 let agent: Agent | undefined
@@ -16,8 +16,6 @@ afterEach(async () => {
   rig = undefined
 })
 
-// These tests count upstream calls; the cache would answer repeats before them.
-const startEventsRig: typeof startRig = (behaviours, env = {}) => startRig(behaviours, { CACHE_ENABLED: 'false', ...env })
 
 /** One SSE block: a comment line, or an event with its (JSON) data, stamped with its arrival. */
 type Block =
@@ -70,7 +68,7 @@ async function openEvents(path: string, signal?: AbortSignal) {
 
 describe('GET /books/{isbn}/events', () => {
   it('one source event per upstream in completion order, then the book, then the stream closes', async () => {
-    rig = await startEventsRig({
+    rig = await startRigWithoutCache({
       publisher: ok('publisher', 300), reviews: ok('reviews', 100), recommendations: ok('recommendations', 200)
     })
     const started = performance.now()
@@ -120,7 +118,7 @@ describe('GET /books/{isbn}/events', () => {
   })
 
   it('include limits the source events to the named upstreams', async () => {
-    rig = await startEventsRig()
+    rig = await startRigWithoutCache()
     const res = await openEvents(`/books/${DUNE}/events?include=publisher,reviews`)
     const events = eventsOf(await readBlocks(res.body, performance.now()))
     expect(events.map((e) => e.event)).toEqual(['source', 'source', 'book'])
@@ -130,7 +128,7 @@ describe('GET /books/{isbn}/events', () => {
   })
 
   it('a partial answer: a failed source is reported as such, and the book is not complete', async () => {
-    rig = await startEventsRig({ reviews: { kind: 'json', status: 500, body: {} } })
+    rig = await startRigWithoutCache({ reviews: { kind: 'json', status: 500, body: {} } })
     const res = await openEvents(`/books/${DUNE}/events`)
     const events = eventsOf(await readBlocks(res.body, performance.now()))
     const reviews = events.map((e) => e.data as SourceEvent).find((d) => d.source === 'reviews')
@@ -139,7 +137,7 @@ describe('GET /books/{isbn}/events', () => {
   })
 
   it('a book no source knows ends with a problem event (404 details) instead of a book', async () => {
-    rig = await startEventsRig({ publisher: { kind: 'json', status: 404, body: {} } })
+    rig = await startRigWithoutCache({ publisher: { kind: 'json', status: 404, body: {} } })
     const res = await openEvents(`/books/${nthIsbn(5)}/events`)
     // The stream itself is fine; the outcome is in the events.
     expect(res.statusCode).toBe(200)
@@ -159,7 +157,7 @@ describe('GET /books/{isbn}/events', () => {
     ['not an ISBN', '/books/hello/events', 'invalid-isbn'],
     ['an unknown include', `/books/${DUNE}/events?include=prices`, 'invalid-parameter']
   ])('%s is a 400 problem+json, not a stream', async (_name, url, slug) => {
-    rig = await startEventsRig()
+    rig = await startRigWithoutCache()
     const res = await rig.app.inject({ method: 'GET', url, headers: { accept: 'text/event-stream' } })
     expectMatchesContract('/books/{isbn}/events', 'GET', res)
     expect(res.statusCode).toBe(400)
@@ -169,7 +167,7 @@ describe('GET /books/{isbn}/events', () => {
   })
 
   it('sends keep-alive comments while the upstreams are slow', async () => {
-    rig = await startEventsRig({
+    rig = await startRigWithoutCache({
       publisher: ok('publisher', 350), reviews: ok('reviews', 350), recommendations: ok('recommendations', 350)
     }, { SSE_HEARTBEAT_MS: '100' })
     const res = await openEvents(`/books/${DUNE}/events`)
@@ -181,7 +179,7 @@ describe('GET /books/{isbn}/events', () => {
   })
 
   it('the client leaving aborts the upstream calls', async () => {
-    rig = await startEventsRig({ publisher: { kind: 'hang' }, reviews: { kind: 'hang' }, recommendations: { kind: 'hang' } },
+    rig = await startRigWithoutCache({ publisher: { kind: 'hang' }, reviews: { kind: 'hang' }, recommendations: { kind: 'hang' } },
       { UPSTREAM_TIMEOUT_MS: '20000', REQUEST_DEADLINE_MS: '20000', SSE_HEARTBEAT_MS: '100' })
     const leaving = new AbortController()
     const res = await openEvents(`/books/${DUNE}/events`, leaving.signal)

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { latencyVsLoadSvg } from './chart.js'
 import { runBench } from './harness.js'
-import { stopAll } from './processes.js'
+import { runCli } from './cli.js'
 import { newestProfile, renderProfile, summarizeProfile } from './profile.js'
 import { renderMarkdown, writeResults } from './report.js'
 import { scenarioByName, SCENARIOS } from './scenarios.js'
@@ -87,17 +87,4 @@ async function main(): Promise<number> {
   return values.strict && failed.length > 0 ? 1 : 0
 }
 
-// Killed or interrupted: stop the children first, or they would outlive the harness.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`${signal}: stopping every started process`)
-    void stopAll().finally(() => process.exit(130))
-  })
-}
-
-main().then((code) => {
-  process.exitCode = code
-}, (error: unknown) => {
-  console.error(error instanceof Error ? error.message : error)
-  process.exitCode = 1
-})
+runCli(main)

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { stopAll } from './processes.js'
+import { runCli } from './cli.js'
 import { renderSoak, writeSoakResults } from './soak-report.js'
 import { runSoak } from './soak-run.js'
 
@@ -72,17 +72,4 @@ async function main(): Promise<number> {
   return 0
 }
 
-// Killed or interrupted: stop the children first, or they would outlive the soak.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`${signal}: stopping every started process`)
-    void stopAll().finally(() => process.exit(130))
-  })
-}
-
-main().then((code) => {
-  process.exitCode = code
-}, (error: unknown) => {
-  console.error(`soak FAILED: ${error instanceof Error ? error.message : String(error)}`)
-  process.exitCode = 1
-})
+runCli(main, 'soak FAILED: ')

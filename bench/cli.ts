@@ -1,0 +1,20 @@
+import { stopAll } from './processes.js'
+
+/**
+ * Runs a bench command: its exit code is what `main` returns; an error prints `failurePrefix`
+ * and its message. Killed or interrupted, it stops the children first, or they would outlive it.
+ */
+export function runCli(main: () => Promise<number>, failurePrefix = ''): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`${signal}: stopping every started process`)
+      void stopAll().finally(() => process.exit(130))
+    })
+  }
+  main().then((code) => {
+    process.exitCode = code
+  }, (error: unknown) => {
+    console.error(`${failurePrefix}${error instanceof Error ? error.message : String(error)}`)
+    process.exitCode = 1
+  })
+}

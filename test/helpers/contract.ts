@@ -28,7 +28,8 @@ export interface ContractResponse {
   readonly rawPayload?: Buffer
 }
 
-function decodedBody(response: ContractResponse): string {
+/** The body as text, decompressed when the response says br or gzip. */
+export function decodedBody(response: ContractResponse): string {
   const encoding = response.headers['content-encoding']
   if (response.rawPayload === undefined || encoding === undefined) return response.body
   if (encoding === 'br') return brotliDecompressSync(response.rawPayload).toString('utf8')

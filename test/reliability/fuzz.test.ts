@@ -1,11 +1,10 @@
 import type { IncomingMessage } from 'node:http'
-import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import fc from 'fast-check'
 import { Pool } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { normalizeIsbn } from '../../src/domain/isbn.js'
 import { SOURCE_NAMES, type SourceName } from '../../src/domain/sources.js'
-import { expectMatchesContract } from '../helpers/contract.js'
+import { decodedBody as decoded, expectMatchesContract, type ContractResponse as Answer } from '../helpers/contract.js'
 import type { Behaviour } from '../helpers/fake-upstream.js'
 import { nthIsbn } from '../helpers/isbn.js'
 import { okBody, startRig, type TestRig } from '../helpers/test-app.js'
@@ -69,21 +68,6 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------
 // What every answer must look like
 // ---------------------------------------------------------------------------------------
-
-interface Answer {
-  readonly statusCode: number
-  readonly headers: Record<string, unknown>
-  readonly body: string
-  readonly rawPayload?: Buffer
-}
-
-function decoded(res: Answer): string {
-  const encoding = res.headers['content-encoding']
-  if (encoding === undefined || res.rawPayload === undefined) return res.body
-  if (encoding === 'br') return brotliDecompressSync(res.rawPayload).toString('utf8')
-  if (encoding === 'gzip') return gunzipSync(res.rawPayload).toString('utf8')
-  throw new Error(`unexpected content-encoding ${String(encoding)}`)
-}
 
 /** The properties every response has; `route` (an openapi.yaml path) adds the contract. */
 function expectWellFormed(res: Answer, method: string, route?: string): void {

@@ -18,3 +18,12 @@ export function runCli(main: () => Promise<number>, failurePrefix = ''): void {
     process.exitCode = 1
   })
 }
+
+/** `--env KEY=VALUE` pairs (repeatable) as an environment object. */
+export function parseEnvPairs(pairs: readonly string[] | undefined): Record<string, string> {
+  return Object.fromEntries((pairs ?? []).map((pair) => {
+    const eq = pair.indexOf('=')
+    if (eq <= 0) throw new Error(`--env wants KEY=VALUE, got "${pair}"`)
+    return [pair.slice(0, eq), pair.slice(eq + 1)]
+  }))
+}

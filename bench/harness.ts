@@ -17,6 +17,8 @@ export interface BenchOptions {
   readonly durationS?: number
   /** Seconds of load before each measurement, discarded. Default 2. */
   readonly warmupS?: number
+  /** Extra environment for our service, over each scenario's own. */
+  readonly serviceEnv?: Readonly<Record<string, string>>
   /** Only these targets (intersected with each scenario's). */
   readonly targets?: readonly TargetName[]
   /** Profile our service with `--cpu-prof` into this directory. */
@@ -89,7 +91,7 @@ async function runScenario(scenario: Scenario, options: BenchOptions, log: (line
           warmupS: options.warmupS ?? 2,
           ...(scenario.amount === undefined ? {} : { amount: scenario.amount }),
           isbn: scenario.isbn,
-          serviceEnv: scenario.serviceEnv ?? {},
+          serviceEnv: { ...scenario.serviceEnv, ...options.serviceEnv },
           launch: { serviceMode: options.serviceMode, ...(options.profileDir === undefined ? {} : { profileDir: options.profileDir }) }
         })
         log(`    ${Math.round(m.load.rps)} req/s, p50 ${m.load.latencyMs.p50} ms, p99 ${m.load.latencyMs.p99} ms, errors ${m.load.errors + m.load.timeouts}, non-2xx ${m.load.non2xx}`)

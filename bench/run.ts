@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { latencyVsLoadSvg } from './chart.js'
 import { runBench } from './harness.js'
-import { runCli } from './cli.js'
+import { parseEnvPairs, runCli } from './cli.js'
 import { newestProfile, renderProfile, summarizeProfile } from './profile.js'
 import { renderMarkdown, writeResults } from './report.js'
 import { scenarioByName, SCENARIOS } from './scenarios.js'
@@ -19,6 +19,7 @@ const HELP = `usage: npm run bench -- [options]
   --warmup S        seconds of discarded load before each measurement (default 2)
   --target NAME     measure only these targets (repeatable: ${TARGET_NAMES.join(', ')})
   --service MODE    dist (default: node dist/server.js, run \`npm run build\` first) or tsx (src/ through tsx)
+  --env KEY=VALUE   extra service environment, over the scenario's own (repeatable; makes the run partial)
   --profile         profile our service with --cpu-prof and print the top self-time functions
   --profile-dir DIR where --cpu-prof writes (default /tmp/prof); never inside the repository
   --out DIR         results directory (default bench/results): a full run with default settings
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     duration: { type: 'string' },
     warmup: { type: 'string' },
     target: { type: 'string', multiple: true },
+    env: { type: 'string', multiple: true },
     service: { type: 'string', default: 'dist' },
     profile: { type: 'boolean', default: false },
     'profile-dir': { type: 'string', default: '/tmp/prof' },
@@ -63,9 +65,11 @@ async function main(): Promise<number> {
   const durationS = seconds(values.duration, 'duration')
   const warmupS = seconds(values.warmup, 'warmup')
 
+  const serviceEnv = parseEnvPairs(values.env)
   const report = await runBench({
     scenarios: names.map(scenarioByName),
     serviceMode: values.service as ServiceMode,
+    serviceEnv,
     ...(durationS === undefined ? {} : { durationS }),
     ...(warmupS === undefined ? {} : { warmupS }),
     // A profile is of our service; the baselines would only add noise and time.
@@ -80,7 +84,7 @@ async function main(): Promise<number> {
   }
   const svg = latencyVsLoadSvg(report.scenarios.find((s) => s.name === 'scaling'),
     `${report.machine.cpuModel}, ${report.machine.cores} cores, Node ${report.machine.node}, ${report.machine.date.slice(0, 10)}`)
-  const partial = names.length < SCENARIOS.length || targets !== undefined || durationS !== undefined || warmupS !== undefined
+  const partial = names.length < SCENARIOS.length || targets !== undefined || values.env !== undefined || durationS !== undefined || warmupS !== undefined
   const files = await writeResults(report, values.out, svg, partial)
   console.log(`wrote ${files.join(', ')}`)
   const failed = report.scenarios.flatMap((s) => s.checks).filter((c) => !c.pass)

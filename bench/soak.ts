@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { runCli } from './cli.js'
+import { parseEnvPairs, runCli } from './cli.js'
 import { renderSoak, writeSoakResults } from './soak-report.js'
 import { runSoak } from './soak-run.js'
 
@@ -42,11 +42,7 @@ async function main(): Promise<number> {
     return 0
   }
   if (values.service !== 'dist' && values.service !== 'tsx') throw new Error('--service must be dist or tsx')
-  const serviceEnv = Object.fromEntries((values.env ?? []).map((pair) => {
-    const eq = pair.indexOf('=')
-    if (eq <= 0) throw new Error(`--env wants KEY=VALUE, got "${pair}"`)
-    return [pair.slice(0, eq), pair.slice(eq + 1)]
-  }))
+  const serviceEnv = parseEnvPairs(values.env)
   const durationS = positive(values.duration, 'duration')
   const connections = positive(values.connections, 'connections', true)
   const warmupS = positive(values.warmup, 'warmup')

@@ -33,7 +33,7 @@ describe('loadConfig defaults', () => {
         maxQueue: 256,
         breaker: { consecutiveFailures: 5, failureRate: 0.5, windowMs: 10_000, minCalls: 20, halfOpenAfterMs: 5000 },
         retry: { enabled: true, baseDelayMs: 50 },
-        hedge: { enabled: true, minDelayMs: 20, maxRatio: 0.05 }
+        hedge: { enabled: true, minDelayMs: 20, maxRatio: 0.05, maxLoopLagMs: 20 }
       },
       rateLimit: { max: 600, windowMs: 60_000 },
       trustProxy: false,

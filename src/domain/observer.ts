@@ -10,6 +10,8 @@ export interface UpstreamObserver {
   retried(source: string): void
   hedgeSent(source: string): void
   hedgeWon(source: string): void
+  /** A hedge was due but not sent: our own event loop was late, the upstream was not slow. */
+  hedgeSkippedBusy(source: string): void
   /** A caller joined an upstream call already in flight. */
   coalesced(source: string): void
   cache(source: string, state: CacheState): void
@@ -20,6 +22,7 @@ export const NO_OBSERVER: UpstreamObserver = {
   retried: () => undefined,
   hedgeSent: () => undefined,
   hedgeWon: () => undefined,
+  hedgeSkippedBusy: () => undefined,
   coalesced: () => undefined,
   cache: () => undefined
 }

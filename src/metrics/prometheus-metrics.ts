@@ -28,6 +28,7 @@ export class PrometheusMetrics implements UpstreamObserver {
   private readonly retries: Counter<'source'>
   private readonly hedgesSent: Counter<'source'>
   private readonly hedgesWon: Counter<'source'>
+  private readonly hedgesSkippedBusy: Counter<'source'>
   private readonly rejected: Counter<'reason'>
 
   constructor(gauges: UpstreamGaugeSource) {
@@ -46,10 +47,13 @@ export class PrometheusMetrics implements UpstreamObserver {
     this.retries = new Counter({ name: `${PREFIX}upstream_retries_total`, help: 'Retries sent', labelNames: ['source'], registers })
     this.hedgesSent = new Counter({ name: `${PREFIX}upstream_hedges_sent_total`, help: 'Hedged (duplicate) requests sent', labelNames: ['source'], registers })
     this.hedgesWon = new Counter({ name: `${PREFIX}upstream_hedges_won_total`, help: 'Hedged requests that answered first', labelNames: ['source'], registers })
+    this.hedgesSkippedBusy = new Counter({
+      name: `${PREFIX}upstream_hedges_skipped_busy_total`, help: 'Hedges not sent because the service itself was busy (event loop late)', labelNames: ['source'], registers
+    })
     this.rejected = new Counter({ name: `${PREFIX}http_rejected_total`, help: 'Requests refused before any work: rate_limited or shed', labelNames: ['reason'], registers })
     for (const source of SOURCE_NAMES) {
       for (const result of ['hit', 'stale', 'miss']) this.cacheResults.inc({ source, result }, 0)
-      for (const counter of [this.coalescedCalls, this.retries, this.hedgesSent, this.hedgesWon]) counter.inc({ source }, 0)
+      for (const counter of [this.coalescedCalls, this.retries, this.hedgesSent, this.hedgesWon, this.hedgesSkippedBusy]) counter.inc({ source }, 0)
     }
     for (const reason of ['rate_limited', 'shed']) this.rejected.inc({ reason }, 0)
 
@@ -88,6 +92,10 @@ export class PrometheusMetrics implements UpstreamObserver {
 
   hedgeWon(source: string): void {
     this.hedgesWon.inc({ source })
+  }
+
+  hedgeSkippedBusy(source: string): void {
+    this.hedgesSkippedBusy.inc({ source })
   }
 
   coalesced(source: string): void {

@@ -55,7 +55,8 @@ export class ResilientSource implements BookSource {
     this.bulkhead = bulkhead(policies.maxConcurrency, policies.maxQueue)
     this.hedger = new Hedger(this.latency, policies.hedge, {
       sent: () => observer.hedgeSent(this.name),
-      won: () => observer.hedgeWon(this.name)
+      won: () => observer.hedgeWon(this.name),
+      skippedBusy: () => observer.hedgeSkippedBusy(this.name)
     })
   }
 

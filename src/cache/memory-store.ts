@@ -9,9 +9,8 @@ export class MemoryStore implements CacheStore {
   constructor(maxBytes: number) {
     this.lru = new LRUCache<string, CacheEntry>({
       maxSize: maxBytes,
-      // The upstream body's size approximates the retained size (JSON length when unknown).
-      sizeCalculation: (entry, key) =>
-        key.length + 64 + (entry.bytes ?? (entry.data === undefined ? 0 : JSON.stringify(entry.data).length)),
+      // The entry's JSON text is nearly all it retains; 64 covers the rest of the entry.
+      sizeCalculation: (entry, key) => key.length + 64 + (entry.json?.length ?? 0),
       ttlAutopurge: false
     })
   }

@@ -2,7 +2,8 @@ import type { RedisConnection } from '../redis/redis-connection.js'
 import type { CacheEntry } from './cache-entry.js'
 import type { CacheStore } from './cache-store.js'
 
-const KEY_PREFIX = 'book-aggregator:v1:'
+// v2: entries hold the section as JSON text (v1 held objects); old entries are never read.
+const KEY_PREFIX = 'book-aggregator:v2:'
 
 /** The cache replicas share. Every failure is swallowed into a miss and reported once. */
 export class RedisStore implements CacheStore {

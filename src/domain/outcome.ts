@@ -36,8 +36,6 @@ export type FetchResult = PolicyMarks & CacheMarks & (
     readonly data: unknown
     /** Identifies the upstream's answer (digest of its raw body) for ETags. */
     readonly digest?: string
-    /** Size of the upstream's answer, for the cache's memory bound. */
-    readonly bytes?: number
   }
   | { readonly status: 'not_found' }
   | {

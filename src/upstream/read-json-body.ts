@@ -5,8 +5,6 @@ export type JsonBody =
   | {
     readonly ok: true
     readonly value: unknown
-    /** Size on the wire: the cache bounds its memory with it. */
-    readonly bytes: number
     /** Digest of the raw body: ETags are built from it without re-serializing the data. */
     readonly digest: string
   }
@@ -45,7 +43,7 @@ export function readJsonBody(body: Dispatcher.ResponseData['body'], contentLengt
       const raw = chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size)
       try {
         const value: unknown = JSON.parse(raw.toString('utf8'))
-        resolve({ ok: true, value, bytes: size, digest: createHash('sha1').update(raw).digest('base64url') })
+        resolve({ ok: true, value, digest: createHash('sha1').update(raw).digest('base64url') })
       } catch {
         resolve({ ok: false, detail: 'body is not valid JSON' })
       }

@@ -81,7 +81,7 @@ export class UpstreamClient {
       if (!json.ok) return { status: 'invalid_response', detail: `${this.source} ${json.detail}` }
       const checked = toSection(shape, json.value)
       if (!checked.ok) return { status: 'invalid_response', detail: `${this.source} ${checked.detail}` }
-      return { status: 'ok', data: checked.section, digest: json.digest, bytes: json.bytes }
+      return { status: 'ok', data: checked.section, digest: json.digest }
     } catch (error) {
       if (signal.aborted) throw signal.reason
       return { status: 'error', detail: `${this.source} request failed: ${describeNetworkError(error)}` }

@@ -5,7 +5,7 @@ const T0 = 1_700_000_000_000
 const TTL = 60_000
 const WINDOWS: CacheWindows = { staleWhileRevalidateMs: 30_000, maxStaleMs: 300_000 }
 
-const okEntry: CacheEntry = { status: 'ok', data: { title: 'Dune' }, storedAt: T0, ttlMs: TTL }
+const okEntry: CacheEntry = { status: 'ok', json: '{"title":"Dune"}', storedAt: T0, ttlMs: TTL }
 const notFoundEntry: CacheEntry = { status: 'not_found', storedAt: T0, ttlMs: 5_000 }
 
 describe('freshnessOf', () => {

@@ -6,6 +6,7 @@ import { CachedSource, type CachedSourceOptions } from '../../src/cache/cached-s
 import { MemoryStore } from '../../src/cache/memory-store.js'
 import type { FetchResult } from '../../src/domain/outcome.js'
 
+const dataOf = (stored: CacheEntry | undefined): unknown => (stored?.json === undefined ? undefined : JSON.parse(stored.json))
 const ISBN = '9780441013593'
 const OTHER_ISBN = '9780765326355'
 const KEY = `reviews:${ISBN}`
@@ -131,7 +132,7 @@ describe('CachedSource: fresh entries', () => {
     expect(result).toEqual({ status: 'ok', data: V1, cache: 'miss', freshForMs: 60_000 })
     expect(inner.calls).toHaveLength(1)
     expect(inner.calls[0]).toMatchObject({ isbn13: ISBN, signal, deadlineAt })
-    expect(store.peek(KEY)).toEqual({ status: 'ok', data: V1, storedAt: T0, ttlMs: 60_000 })
+    expect(store.peek(KEY)).toEqual({ status: 'ok', json: JSON.stringify(V1), storedAt: T0, ttlMs: 60_000 })
   })
 
   it('stores ok answers for the TTL plus the longer stale window', async () => {
@@ -139,7 +140,7 @@ describe('CachedSource: fresh entries', () => {
     const set = vi.spyOn(store, 'set')
     await fetchVia(cached)
     expect(set).toHaveBeenCalledTimes(1)
-    expect(set).toHaveBeenCalledWith(KEY, { status: 'ok', data: V1, storedAt: T0, ttlMs: 60_000 }, 60_000 + 300_000)
+    expect(set).toHaveBeenCalledWith(KEY, { status: 'ok', json: JSON.stringify(V1), storedAt: T0, ttlMs: 60_000 }, 60_000 + 300_000)
   })
 
   it('answers the second call from the cache without calling the inner source', async () => {
@@ -175,8 +176,8 @@ describe('CachedSource: fresh entries', () => {
     const publisher = new CachedSource(publisherInner, store, { ...OPTIONS, name: 'publisher' })
     await expect(fetchVia(publisher)).resolves.toMatchObject({ data: { publisher: 'Ace' }, cache: 'miss' })
     expect(publisherInner.calls).toHaveLength(1)
-    expect(store.peek(`publisher:${ISBN}`)?.data).toEqual({ publisher: 'Ace' })
-    expect(store.peek(KEY)?.data).toEqual(V1)
+    expect(dataOf(store.peek(`publisher:${ISBN}`))).toEqual({ publisher: 'Ace' })
+    expect(dataOf(store.peek(KEY))).toEqual(V1)
   })
 
   it('works with a store that has no synchronous peek', async () => {
@@ -267,7 +268,7 @@ describe('CachedSource: stale-while-revalidate', () => {
 
     refresh.resolve({ status: 'ok', data: V2 })
     await flush()
-    expect(store.peek(KEY)?.data).toEqual(V2)
+    expect(dataOf(store.peek(KEY))).toEqual(V2)
     expect(store.peek(KEY)?.storedAt).toBe(REVALIDATE_AT)
 
     await expect(fetchVia(cached)).resolves.toEqual({ status: 'ok', data: V2, cache: 'hit', freshForMs: 60_000 })
@@ -293,7 +294,7 @@ describe('CachedSource: stale-while-revalidate', () => {
 
     refresh.resolve({ status: 'ok', data: V2 })
     await flush()
-    expect(store.peek(KEY)?.data).toEqual(V2)
+    expect(dataOf(store.peek(KEY))).toEqual(V2)
   })
 
   it('keeps the old value when the refresh fails, and tries again on the next call', async () => {
@@ -304,7 +305,7 @@ describe('CachedSource: stale-while-revalidate', () => {
     await expect(fetchVia(cached)).resolves.toEqual(STALE_V1)
     await flush()
     expect(inner.calls).toHaveLength(2)
-    expect(store.peek(KEY)).toMatchObject({ data: V1, storedAt: T0 })
+    expect(store.peek(KEY)).toMatchObject({ json: JSON.stringify(V1), storedAt: T0 })
 
     await expect(fetchVia(cached)).resolves.toEqual(STALE_V1)
     await flush()
@@ -363,7 +364,7 @@ describe('CachedSource: stale-if-error', () => {
     await expect(fetchVia(cached)).resolves.toEqual(STALE_V1)
     expect(inner.calls).toHaveLength(2)
     // The failure is not cached over the old value.
-    expect(store.peek(KEY)).toMatchObject({ data: V1, storedAt: T0 })
+    expect(store.peek(KEY)).toMatchObject({ json: JSON.stringify(V1), storedAt: T0 })
   })
 
   it('waits for the upstream (no background refresh) and serves a success as a fresh miss', async () => {
@@ -372,7 +373,7 @@ describe('CachedSource: stale-if-error', () => {
 
     await expect(fetchVia(cached)).resolves.toEqual({ status: 'ok', data: V2, cache: 'miss', freshForMs: 60_000 })
     expect(inner.calls).toHaveLength(2)
-    expect(store.peek(KEY)).toEqual({ status: 'ok', data: V2, storedAt: STALE_IF_ERROR_AT, ttlMs: 60_000 })
+    expect(store.peek(KEY)).toEqual({ status: 'ok', json: JSON.stringify(V2), storedAt: STALE_IF_ERROR_AT, ttlMs: 60_000 })
 
     await expect(fetchVia(cached)).resolves.toMatchObject({ data: V2, cache: 'hit' })
     expect(inner.calls).toHaveLength(2)
@@ -459,14 +460,14 @@ describe('CachedSource: stale-if-error', () => {
     vi.setSystemTime(EXPIRED_AT + 1_000)
     await expect(fetchVia(cached)).resolves.toEqual({ status: 'ok', data: V2, cache: 'miss', freshForMs: 60_000 })
     expect(inner.calls).toHaveLength(2)
-    expect(store.peek(KEY)).toMatchObject({ data: V2, storedAt: EXPIRED_AT + 1_000 })
+    expect(store.peek(KEY)).toMatchObject({ json: JSON.stringify(V2), storedAt: EXPIRED_AT + 1_000 })
   })
 })
 
 describe('CachedSource with an entry from the shared store', () => {
   it('serves an entry stored by another replica by its storedAt, not by when it arrived here', async () => {
     const store = new MemoryStore(1_000_000)
-    const entry: CacheEntry = { status: 'ok', data: V1, storedAt: T0 - 50_000, ttlMs: 60_000 }
+    const entry: CacheEntry = { status: 'ok', json: JSON.stringify(V1), storedAt: T0 - 50_000, ttlMs: 60_000 }
     await store.set(KEY, entry, 360_000)
     const inner = fakeSource(answer({ status: 'ok', data: V2 }))
     const cached = new CachedSource(inner, store, OPTIONS)

@@ -27,7 +27,7 @@ class FakeSharedStore implements CacheStore {
 }
 
 function okEntry(data: unknown = { title: 'Dune' }, storedAt = Date.now()): CacheEntry {
-  return { status: 'ok', data, storedAt, ttlMs: 60_000 }
+  return { status: 'ok', json: JSON.stringify(data), storedAt, ttlMs: 60_000 }
 }
 
 function setup(): { memory: MemoryStore; shared: FakeSharedStore; store: TieredStore } {
@@ -105,7 +105,7 @@ describe('TieredStore', () => {
     const { memory, shared, store } = setup()
     // Retention is ttl (1 040 ms) + max(SWR, maxStale) of 0: about 40 ms are left.
     const tiered = new TieredStore(memory, shared, { staleWhileRevalidateMs: 0, maxStaleMs: 0 })
-    shared.entries.set(KEY, { status: 'ok', data: 'old', storedAt: Date.now() - 1_000, ttlMs: 1_040 })
+    shared.entries.set(KEY, { status: 'ok', json: '"old"', storedAt: Date.now() - 1_000, ttlMs: 1_040 })
     await expect(tiered.get(KEY)).resolves.toBeDefined()
     expect(memory.peek(KEY)).toBeDefined()
     await sleep(150)

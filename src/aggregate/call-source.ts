@@ -38,42 +38,46 @@ export interface CallWithTimeoutOptions {
 /**
  * One upstream call with its own timeout. Always resolves to an outcome: a slow, broken or
  * misbehaving source settles its own section and never rejects the gathering around it.
+ * The timer and the parent's abort settle the outcome themselves, so a source that ignores
+ * its signal cannot hold the answer up (and no extra listener or promise is needed for it).
  */
-export async function callWithTimeout(options: CallWithTimeoutOptions): Promise<SourceOutcome> {
+export function callWithTimeout(options: CallWithTimeoutOptions): Promise<SourceOutcome> {
   const { name, call, timeoutMs, signal } = options
   const started = performance.now()
-  const elapsed = (): number => Math.round(performance.now() - started)
-  if (signal.aborted) return { status: 'error', durationMs: 0, detail: 'the request was cancelled' }
+  if (signal.aborted) return Promise.resolve({ status: 'error', durationMs: 0, detail: CANCELLED })
 
-  const controller = new AbortController()
-  let timedOut = false
-  const timer = setTimeout(() => {
-    timedOut = true
-    controller.abort(new DOMException(`${name} timed out`, 'TimeoutError'))
-  }, timeoutMs)
-  const cancel = (): void => controller.abort(signal.reason)
-  signal.addEventListener('abort', cancel, { once: true })
-
-  try {
-    const result = await settleOnAbort(call(controller.signal, started + timeoutMs), controller.signal)
-    return { ...result, durationMs: elapsed() }
-  } catch {
-    if (timedOut) {
-      return { status: 'timeout', durationMs: elapsed(), detail: `${name} did not answer within ${timeoutMs} ms` }
+  return new Promise<SourceOutcome>((resolve) => {
+    const controller = new AbortController()
+    let settled = false
+    const settle = (outcome: SourceOutcome): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      signal.removeEventListener('abort', cancel)
+      resolve(outcome)
     }
-    const detail = signal.aborted ? 'the request was cancelled' : `${name} failed unexpectedly`
-    return { status: 'error', durationMs: elapsed(), detail }
-  } finally {
-    clearTimeout(timer)
-    signal.removeEventListener('abort', cancel)
-  }
-}
+    const elapsed = (): number => Math.round(performance.now() - started)
+    const timer = setTimeout(() => {
+      controller.abort(new DOMException(`${name} timed out`, 'TimeoutError'))
+      settle({ status: 'timeout', durationMs: elapsed(), detail: `${name} did not answer within ${timeoutMs} ms` })
+    }, timeoutMs)
+    const cancel = (): void => {
+      controller.abort(signal.reason)
+      settle({ status: 'error', durationMs: elapsed(), detail: CANCELLED })
+    }
+    signal.addEventListener('abort', cancel, { once: true })
 
-/** Rejects as soon as the signal aborts, even if the source itself ignores the signal. */
-function settleOnAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+    let work: Promise<FetchResult>
+    try {
+      work = call(controller.signal, started + timeoutMs)
+    } catch {
+      work = Promise.reject(new Error('the source threw'))
+    }
+    work.then(
+      (result) => settle({ ...result, durationMs: elapsed() }),
+      () => settle({ status: 'error', durationMs: elapsed(), detail: `${name} failed unexpectedly` })
+    )
   })
 }
+
+const CANCELLED = 'the request was cancelled'

@@ -2,7 +2,7 @@ import { Pool } from 'undici'
 import type { FetchResult } from '../domain/outcome.js'
 import type { SourceName } from '../domain/sources.js'
 import { toSection, type SectionShape } from './book-schemas.js'
-import { readJsonBody } from './read-json-body.js'
+import { exchangeJson } from './json-exchange.js'
 import { parseRetryAfter } from './retry-after.js'
 import { startUpstreamSpan, type TraceContext } from '../tracing/trace-context.js'
 
@@ -61,30 +61,30 @@ export class UpstreamClient {
   }
 
   private async exchange(path: string, shape: SectionShape, signal: AbortSignal, traceparent: string | undefined): Promise<FetchResult> {
-    try {
-      const { statusCode, headers, body } = await this.pool.request({
-        method: 'GET',
-        path: this.basePath + path,
-        headers: traceparent === undefined ? ACCEPT_JSON : { ...ACCEPT_JSON, traceparent },
-        signal
-      })
-      if (statusCode !== 200) {
-        await body.dump().catch(() => undefined)
-        if (statusCode === 404) return { status: 'not_found' }
-        const detail = `${this.source} answered HTTP ${statusCode}`
-        const retryAfterMs = parseRetryAfter(headers['retry-after'])
-        return retryAfterMs === undefined
-          ? { status: 'error', httpStatus: statusCode, detail }
-          : { status: 'error', httpStatus: statusCode, detail, retryAfterMs }
+    const answer = await exchangeJson(this.pool, {
+      path: this.basePath + path,
+      headers: traceparent === undefined ? ACCEPT_JSON : { ...ACCEPT_JSON, traceparent },
+      signal,
+      maxBytes: this.maxBodyBytes
+    })
+    switch (answer.kind) {
+      case 'json': {
+        const checked = toSection(shape, answer.value)
+        if (!checked.ok) return { status: 'invalid_response', detail: `${this.source} ${checked.detail}` }
+        return { status: 'ok', data: checked.section, digest: answer.digest }
       }
-      const json = await readJsonBody(body, headers['content-length'], this.maxBodyBytes)
-      if (!json.ok) return { status: 'invalid_response', detail: `${this.source} ${json.detail}` }
-      const checked = toSection(shape, json.value)
-      if (!checked.ok) return { status: 'invalid_response', detail: `${this.source} ${checked.detail}` }
-      return { status: 'ok', data: checked.section, digest: json.digest }
-    } catch (error) {
-      if (signal.aborted) throw signal.reason
-      return { status: 'error', detail: `${this.source} request failed: ${describeNetworkError(error)}` }
+      case 'unusable':
+        return { status: 'invalid_response', detail: `${this.source} ${answer.detail}` }
+      case 'failed':
+        return { status: 'error', detail: `${this.source} request failed: ${describeNetworkError(answer.error)}` }
+      case 'status': {
+        if (answer.statusCode === 404) return { status: 'not_found' }
+        const detail = `${this.source} answered HTTP ${answer.statusCode}`
+        const retryAfterMs = parseRetryAfter(answer.headers['retry-after'])
+        return retryAfterMs === undefined
+          ? { status: 'error', httpStatus: answer.statusCode, detail }
+          : { status: 'error', httpStatus: answer.statusCode, detail, retryAfterMs }
+      }
     }
   }
 

@@ -50,15 +50,26 @@ export class Coalescer<K, T> {
       }
       signal.addEventListener('abort', leave, { once: true })
       flight.promise.then(
-        (value) => resolve({ value, shared: flight.joined, joined }),
-        reject
-      ).finally(() => signal.removeEventListener('abort', leave))
+        (value) => {
+          signal.removeEventListener('abort', leave)
+          resolve({ value, shared: flight.joined, joined })
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', leave)
+          reject(error)
+        }
+      )
     })
   }
 
   private start(key: K, work: (signal: AbortSignal) => Promise<T>): InFlight<T> {
     const controller = new AbortController()
-    const promise = Promise.resolve().then(() => work(controller.signal))
+    let promise: Promise<T>
+    try {
+      promise = work(controller.signal)
+    } catch (error) {
+      promise = Promise.reject(error)
+    }
     const entry: InFlight<T> = { promise, controller, waiters: 0, joined: false }
     this.inFlight.set(key, entry)
     const done = (): void => {

@@ -9,6 +9,12 @@ export interface BookSource {
    * is the request's, forwarded to the upstream (a shared call carries its first caller's).
    */
   fetchBook(isbn13: string, signal: AbortSignal, deadlineAt: number, trace?: TraceContext): Promise<FetchResult>
+  /**
+   * An answer the source can give at once, with no I/O and no waiting (a fresh cache hit), or
+   * undefined when it has to be fetched. Spares such answers the timer, signal and promises
+   * of a real call.
+   */
+  peekFresh?(isbn13: string): FetchResult | undefined
 }
 
 export interface CallSourceOptions {

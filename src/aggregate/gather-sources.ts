@@ -21,21 +21,39 @@ export interface GatherOptions {
 
 const SKIPPED: SourceOutcome = { status: 'skipped', durationMs: 0 }
 
-/** Calls every included source concurrently and waits until all of them have settled. */
+/**
+ * Calls every included source concurrently and waits until all of them have settled. A
+ * source with a fresh answer at hand (a cache hit) settles at once, without a call.
+ */
 export async function gatherSources(options: GatherOptions): Promise<SourceOutcomes> {
-  const calls = SOURCE_NAMES.map(async (name): Promise<SourceOutcome> => {
-    if (!options.include.has(name)) return SKIPPED
-    const outcome = await callSource({
+  const settled: Partial<Record<SourceName, SourceOutcome>> = {}
+  const pending: Array<Promise<void>> = []
+  for (const name of SOURCE_NAMES) {
+    if (!options.include.has(name)) {
+      settled[name] = SKIPPED
+      continue
+    }
+    const source = options.sources[name]
+    const fresh = source.peekFresh?.(options.isbn13)
+    if (fresh !== undefined) {
+      const outcome: SourceOutcome = { ...fresh, durationMs: 0 }
+      settled[name] = outcome
+      options.onSettled?.(name, outcome)
+      continue
+    }
+    pending.push(callSource({
       name,
-      source: options.sources[name],
+      source,
       isbn13: options.isbn13,
       timeoutMs: Math.min(options.timeoutsMs[name], options.deadlineMs),
       signal: options.signal,
       trace: options.trace
-    })
-    options.onSettled?.(name, outcome)
-    return outcome
-  })
-  const [publisher, reviews, recommendations] = await Promise.all(calls) as [SourceOutcome, SourceOutcome, SourceOutcome]
-  return { publisher, reviews, recommendations }
+    }).then((outcome) => {
+      settled[name] = outcome
+      options.onSettled?.(name, outcome)
+    }))
+  }
+  if (pending.length > 0) await Promise.all(pending)
+  // Built in a fixed order, whatever order the sources settled in: the JSON keys stay stable.
+  return { publisher: settled.publisher as SourceOutcome, reviews: settled.reviews as SourceOutcome, recommendations: settled.recommendations as SourceOutcome }
 }

@@ -38,6 +38,13 @@ export class CachedSource implements BookSource {
     return result
   }
 
+  peekFresh(isbn13: string): FetchResult | undefined {
+    const entry = this.store.peek?.(`${this.options.name}:${isbn13}`)
+    if (entry === undefined || freshnessOf(entry, this.options) !== 'fresh') return undefined
+    this.observer.cache(this.options.name, 'hit')
+    return fromEntry(entry, 'hit')
+  }
+
   private async lookup(isbn13: string, signal: AbortSignal, deadlineAt: number, trace: TraceContext | undefined): Promise<FetchResult> {
     const key = `${this.options.name}:${isbn13}`
     const entry = this.store.peek?.(key) ?? await this.store.get(key)

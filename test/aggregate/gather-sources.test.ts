@@ -193,4 +193,23 @@ describe('gatherSources', () => {
     // Announced as each settles, not all at the end.
     expect(settled[0]?.at).toBeLessThan(120)
   })
+
+  it('takes a fresh answer a source has at hand without calling it, and keeps the keys in order', async () => {
+    const freshPublisher: FakeSource = { ...okAfter(500, 'slow call'), peekFresh: () => ({ status: 'ok', data: 'at hand', cache: 'hit', freshForMs: 1000 }) }
+    const notAtHand: FakeSource = { ...okAfter(20, 'fetched'), peekFresh: () => undefined }
+    const settledInOrder: SourceName[] = []
+    const started = performance.now()
+    const outcomes = await gatherSources(options(
+      { publisher: freshPublisher, reviews: notAtHand, recommendations: okAfter(10, 'plain') },
+      { onSettled: (name) => settledInOrder.push(name) }
+    ))
+
+    expect(performance.now() - started).toBeLessThan(400) // the 500 ms call was never made
+    expect(freshPublisher.calls).toHaveLength(0)
+    expect(notAtHand.calls).toHaveLength(1)
+    expect(outcomes.publisher).toEqual({ status: 'ok', data: 'at hand', cache: 'hit', freshForMs: 1000, durationMs: 0 })
+    expect(outcomes.reviews).toMatchObject({ status: 'ok', data: 'fetched' })
+    expect(settledInOrder).toEqual(['publisher', 'recommendations', 'reviews'])
+    expect(Object.keys(outcomes)).toEqual(['publisher', 'reviews', 'recommendations'])
+  })
 })

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { callSource, type BookSource } from '../../src/aggregate/call-source.js'
 import type { CacheEntry } from '../../src/cache/cache-entry.js'
+import { NO_OBSERVER } from '../../src/domain/observer.js'
 import type { CacheStore } from '../../src/cache/cache-store.js'
 import { CachedSource, type CachedSourceOptions } from '../../src/cache/cached-source.js'
 import { MemoryStore } from '../../src/cache/memory-store.js'
@@ -473,5 +474,28 @@ describe('CachedSource with an entry from the shared store', () => {
     const cached = new CachedSource(inner, store, OPTIONS)
     await expect(fetchVia(cached)).resolves.toEqual({ status: 'ok', data: V1, cache: 'hit', freshForMs: 10_000 })
     expect(inner.calls).toHaveLength(0)
+  })
+})
+
+describe('CachedSource.peekFresh: answers at hand, without a call', () => {
+  it('gives a fresh entry as a hit, and counts it', async () => {
+    const { inner, store } = setup()
+    const seen: string[] = []
+    const cached = new CachedSource(inner, store, OPTIONS, { ...NO_OBSERVER, cache: (_source, state) => seen.push(state) })
+    expect(cached.peekFresh(ISBN)).toBeUndefined() // nothing stored yet
+    await fetchVia(cached)
+    vi.setSystemTime(T0 + 20_000)
+
+    expect(cached.peekFresh(ISBN)).toEqual({ status: 'ok', data: V1, cache: 'hit', freshForMs: 40_000 })
+    expect(inner.calls).toHaveLength(1)
+    expect(seen).toEqual(['miss', 'hit'])
+  })
+
+  it('has nothing at hand once the entry is past its TTL: stale answers need the full path', async () => {
+    const { cached } = await primed()
+    vi.setSystemTime(REVALIDATE_AT)
+    expect(cached.peekFresh(ISBN)).toBeUndefined()
+    vi.setSystemTime(STALE_IF_ERROR_AT)
+    expect(cached.peekFresh(ISBN)).toBeUndefined()
   })
 })

@@ -34,17 +34,24 @@ function callsPerRequest(m: Measurement): string {
 }
 
 const MEASUREMENT_HEADER = ['target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'timeouts', 'non-2xx',
-  'CPU %', 'RSS start → end (peak) MB', 'heap start → end MB', 'upstream calls/req (pub/rev/rec)', 'upstream sockets opened']
+  'CPU %', 'CPU ms/req', 'RSS start → end (peak) MB', 'heap start → end MB', 'upstream calls/req (pub/rev/rec)', 'upstream sockets opened']
 
 /** req/s, and the 2xx share of it when some answers were errors. */
 function rps(m: Measurement): string {
-  return m.load.non2xx === 0 ? n(m.load.rps) : `${n(m.load.rps)} (2xx: ${n(m.load.okRps)})`
+  const figure = m.load.non2xx === 0 ? n(m.load.rps) : `${n(m.load.rps)} (2xx: ${n(m.load.okRps)})`
+  const runs = m.runsOkRps
+  return runs === undefined ? figure : `${figure} (median of ${runs.length}: ${Math.min(...runs)}–${Math.max(...runs)})`
+}
+
+/** Service CPU time per response: steadier than req/s when the cores are shared. */
+function cpuPerRequest(m: Measurement): string {
+  return m.load.rps > 0 ? ((m.service.cpuPercent * 10) / m.load.rps).toFixed(2) : '–'
 }
 
 function measurementRow(label: string, m: Measurement): string[] {
   const { load, service } = m
   return [label, rps(m), n(load.latencyMs.p50), n(load.latencyMs.p90), n(load.latencyMs.p99), n(load.latencyMs.max),
-    String(load.errors), String(load.timeouts), non2xx(m), n(service.cpuPercent),
+    String(load.errors), String(load.timeouts), non2xx(m), n(service.cpuPercent), cpuPerRequest(m),
     `${n(service.rssStartMb, 1)} → ${n(service.rssEndMb, 1)} (${n(service.rssPeakMb, 1)})`,
     `${n(service.heapUsedStartMb, 1)} → ${n(service.heapUsedEndMb, 1)}`, callsPerRequest(m),
     String(SOURCES.reduce((sum, s) => sum + m.upstreamConnections[s], 0))]

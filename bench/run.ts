@@ -16,6 +16,7 @@ import { TARGET_NAMES, type ServiceMode, type TargetName } from './target-specs.
 const HELP = `usage: npm run bench -- [options]
   --scenario NAME   run only this scenario (repeatable; default: all of ${SCENARIOS.map((s) => s.name).join(', ')})
   --duration S      seconds per measurement, overriding every scenario's own (soak: 60)
+  --repeat N        measure each target N times (in rounds) and report the median run (default 1)
   --warmup S        seconds of discarded load before each measurement (default 2)
   --target NAME     measure only these targets (repeatable: ${TARGET_NAMES.join(', ')})
   --service MODE    dist (default: node dist/server.js, run \`npm run build\` first) or tsx (src/ through tsx)
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     scenario: { type: 'string', multiple: true },
     duration: { type: 'string' },
     warmup: { type: 'string' },
+    repeat: { type: 'string' },
     target: { type: 'string', multiple: true },
     env: { type: 'string', multiple: true },
     service: { type: 'string', default: 'dist' },
@@ -66,10 +68,13 @@ async function main(): Promise<number> {
   const warmupS = seconds(values.warmup, 'warmup')
 
   const serviceEnv = parseEnvPairs(values.env)
+  const repeat = Number(values.repeat ?? '1')
+  if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat must be a positive integer, got "${values.repeat}"`)
   const report = await runBench({
     scenarios: names.map(scenarioByName),
     serviceMode: values.service as ServiceMode,
     serviceEnv,
+    repeat,
     ...(durationS === undefined ? {} : { durationS }),
     ...(warmupS === undefined ? {} : { warmupS }),
     // A profile is of our service; the baselines would only add noise and time.

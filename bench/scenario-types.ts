@@ -49,6 +49,8 @@ export interface Measurement {
   readonly loadGeneratorCpuPercent: number
   /** Everything else the machine ran meanwhile (noise: other jobs, the kernel's network work). */
   readonly otherCpuPercent: number | null
+  /** With --repeat N: the 2xx/s of every run; this measurement is the median one. */
+  readonly runsOkRps?: readonly number[]
 }
 
 export interface Ratios {

@@ -23,7 +23,11 @@ describe('soak, 5 s variant', () => {
       connections: 20,
       serviceMode: 'tsx',
       // The reviews upstream flaps every second, so the 5 s run sees it fail and recover.
-      faults: soakFaults({ healthyMs: 1000, failingMs: 1000, failWith: 'mixed', status: 503 })
+      faults: soakFaults({ healthyMs: 1000, failingMs: 1000, failWith: 'mixed', status: 503 }),
+      // The default 5 s before a probe is the whole run: depending on how the flaps line up
+      // with start-up, reviews' circuit could stay open throughout and its random faults go
+      // unseen. A probe every 300 ms recovers within each healthy second, whatever the timing.
+      serviceEnv: { BREAKER_HALF_OPEN_AFTER_MS: '300' }
     })
 
     expect(liveChildren()).toBe(0)

@@ -100,7 +100,7 @@ async function runScenario(scenario: Scenario, options: BenchOptions, log: (line
           mock,
           connections: plan.connections,
           durationS,
-          warmupS: options.warmupS ?? 2,
+          warmupS: options.warmupS ?? scenario.warmupS ?? 2,
           ...(scenario.amount === undefined ? {} : { amount: scenario.amount }),
           isbn: scenario.isbn,
           serviceEnv: { ...scenario.serviceEnv, ...options.serviceEnv },

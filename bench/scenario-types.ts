@@ -13,6 +13,8 @@ export interface Scenario {
   readonly connections: number
   /** Seconds of load per measurement; `--duration` overrides it. Default 10. */
   readonly durationS?: number
+  /** Seconds of warm-up before each measurement, when this scenario needs more than the run's (--warmup, default 2). */
+  readonly warmupS?: number
   /** A fixed number of requests instead of a duration (e.g. all at once for coalescing). */
   readonly amount?: number
   readonly isbn: IsbnMode

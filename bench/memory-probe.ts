@@ -4,9 +4,11 @@ import type { Child } from './processes.js'
 // to the service, the harness preloads this one-listener module into every target through
 // `--import data:…`: on an IPC message it runs a full GC (so the heap compared at start and end
 // of a soak is what is retained, not garbage) and answers with its memory usage. The channel
-// is unref'd so it never keeps a process alive.
+// is unref'd so it never keeps a process alive. With WEB_CONCURRENCY the figures are the
+// primary's (CPU and RSS, from /proc, cover the workers too).
 
 const PROBE_SOURCE = `
+import cluster from 'node:cluster'
 import { getHeapSpaceStatistics } from 'node:v8'
 process.on('message', (message) => {
   if (message !== 'bench:memory') return
@@ -14,7 +16,9 @@ process.on('message', (message) => {
   const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size }]))
   process.send?.({ benchMemory: process.memoryUsage(), benchSpaces: spaces })
 })
-process.channel?.unref()
+// A cluster worker's channel is its line to the primary (connections arrive through it):
+// unref'd, an idle worker would exit. Only the process the harness spawned lets go of it.
+if (!cluster.isWorker) process.channel?.unref()
 `
 
 /** Node flags that install the probe; the process must be spawned with `ipc: true`. */

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { SourceReports } from '../domain/book-view.js'
+import { isFailure } from '../domain/outcome.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,10 +41,8 @@ type AccessLogLevel = 'debug' | 'info' | 'warn'
 
 function levelOf(statusCode: number, reports: SourceReports | undefined): AccessLogLevel {
   if (statusCode >= 500) return 'warn'
-  if (reports !== undefined && Object.values(reports).some((r) => r.status !== 'ok' && r.status !== 'skipped' && r.status !== 'not_found')) {
-    return 'info'
-  }
-  return 'debug'
+  const partial = reports !== undefined && Object.values(reports).some((r) => isFailure(r.status))
+  return partial ? 'info' : 'debug'
 }
 
 export default fp(requestLogging, { name: 'request-logging' })

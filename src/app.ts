@@ -6,6 +6,7 @@ import { BookSearch } from './aggregate/search-books.js'
 import { createBookSources } from './book-sources.js'
 import type { Config } from './config.js'
 import { startDemoUpstreams } from './demo/demo-upstreams.js'
+import { BookRepresentations } from './http/book-representations.js'
 import { answerClientError } from './http/client-error.js'
 import { answerFrameworkError } from './http/framework-error.js'
 import { requestIdOf } from './http/request-id.js'
@@ -124,7 +125,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   })
   await app.register(apiDocs)
   await app.register(demoPage)
-  await app.register(booksRoutes, { aggregator })
+  // A quarter of the cache's budget (sections have the rest): whole answers of fresh hits.
+  const representations = config.cache.enabled
+    ? new BookRepresentations(Math.floor(config.cache.maxBytes / 4), (source) => metrics.cache(source, 'hit'))
+    : undefined
+  await app.register(booksRoutes, { aggregator, representations })
   await app.register(batchRoutes, { aggregator, concurrency: config.batchConcurrency })
   await app.register(eventsRoutes, { aggregator, heartbeatMs: config.sseHeartbeatMs })
   await app.register(searchRoutes, {

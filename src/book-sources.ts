@@ -36,7 +36,8 @@ export function createBookSources(
 
   let sources: BookSources = resilient
   if (config.cache.enabled) {
-    const memory = new MemoryStore(config.cache.maxBytes)
+    // Three quarters of the budget; whole answers (http/book-representations) get the rest.
+    const memory = new MemoryStore(Math.floor(config.cache.maxBytes * 0.75))
     const store: CacheStore = redis === undefined ? memory : new TieredStore(memory, new RedisStore(redis), config.cache)
     const cached = (name: SourceName): CachedSource => new CachedSource(resilient[name], store, {
       name,

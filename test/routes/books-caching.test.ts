@@ -136,3 +136,55 @@ describe('HTTP caching semantics', () => {
     expect(small.headers['content-encoding']).toBeUndefined()
   })
 })
+
+describe('answers made of fresh hits, sent again as they are', () => {
+  const metric = async (source: string, result: string): Promise<number> => {
+    const text = (await rig!.app.inject({ method: 'GET', url: '/metrics' })).body
+    const line = new RegExp(`^book_aggregator_cache_requests_total\\{source="${source}",result="${result}"\\} (\\d+)$`, 'm').exec(text)
+    return Number(line?.[1])
+  }
+
+  it('repeats the same bytes and headers as the answer they were built from, and counts cache hits', async () => {
+    rig = await startRig()
+    await get(`/books/${DUNE}`) // misses: fetched and cached
+    const built = await get(`/books/${DUNE}`) // all fresh hits: kept whole
+    const repeated = await get(`/books/${DUNE}`)
+    expect(repeated.body).toBe(built.body)
+    for (const header of ['etag', 'content-type', 'server-timing', 'vary']) expect(repeated.headers[header]).toBe(built.headers[header])
+    expect(repeated.headers['cache-control']).toMatch(/^public, max-age=(299|300)$/)
+    expect(repeated.json().sources.reviews).toEqual({ status: 'ok', durationMs: 0, cache: 'hit' })
+    expect(rig.upstreamRequestCount()).toBe(3)
+    expect(await metric('reviews', 'hit')).toBe(2)
+
+    const notModified = await get(`/books/${DUNE}`, { 'if-none-match': built.headers.etag as string })
+    expect(notModified.statusCode).toBe(304)
+    expect(notModified.body).toBe('')
+  })
+
+  it('lives only as long as its shortest-lived section is fresh: then stale-while-revalidate applies', async () => {
+    rig = await startRig({}, { CACHE_TTL_REVIEWS_S: '1', CACHE_STALE_WHILE_REVALIDATE_S: '60' })
+    await get(`/books/${DUNE}`)
+    await get(`/books/${DUNE}`)
+    await sleep(1100)
+    const after = await get(`/books/${DUNE}`)
+    expect(after.json().sources.reviews).toMatchObject({ status: 'ok', cache: 'stale' })
+    expect(after.headers['cache-control']).toBe('public, max-age=0')
+  })
+
+  it('is kept per set of included sections', async () => {
+    rig = await startRig()
+    await get(`/books/${DUNE}`)
+    await get(`/books/${DUNE}`)
+    const publisherOnly = await get(`/books/${DUNE}?include=publisher`)
+    expect(publisherOnly.json().sources.reviews.status).toBe('skipped')
+    expect(publisherOnly.json().reviews).toBeNull()
+    const again = await get(`/books/${DUNE}?include=publisher`)
+    expect(again.body).toBe(publisherOnly.body)
+  })
+
+  it('never keeps a partial answer: every request asks the failing upstream again', async () => {
+    rig = await startRig({ reviews: { kind: 'json', status: 500, body: {} } }, { RETRY_ENABLED: 'false' })
+    for (let i = 0; i < 3; i++) expect((await get(`/books/${DUNE}`)).json().complete).toBe(false)
+    expect(rig.upstreams.reviews.requests).toHaveLength(3)
+  })
+})

@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { callSource, type BookSource } from '../../src/aggregate/call-source.js'
 import type { CacheEntry } from '../../src/cache/cache-entry.js'
+import { dataOf } from '../helpers/cache-entry.js'
 import { NO_OBSERVER } from '../../src/domain/observer.js'
 import type { CacheStore } from '../../src/cache/cache-store.js'
 import { CachedSource, type CachedSourceOptions } from '../../src/cache/cached-source.js'
 import { MemoryStore } from '../../src/cache/memory-store.js'
 import type { FetchResult } from '../../src/domain/outcome.js'
 
-const dataOf = (stored: CacheEntry | undefined): unknown => (stored?.json === undefined ? undefined : JSON.parse(stored.json))
 const ISBN = '9780441013593'
 const OTHER_ISBN = '9780765326355'
 const KEY = `reviews:${ISBN}`

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import type { CacheEntry } from '../../src/cache/cache-entry.js'
+import { dataOf } from '../helpers/cache-entry.js'
 import { MemoryStore } from '../../src/cache/memory-store.js'
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -9,7 +10,6 @@ function entry(data: unknown = { title: 'Dune' }): CacheEntry {
   return { status: 'ok', json: JSON.stringify(data), storedAt: Date.now(), ttlMs: 60_000 }
 }
 
-const dataOf = (stored: CacheEntry | undefined): unknown => (stored?.json === undefined ? undefined : JSON.parse(stored.json))
 
 /** An entry whose estimated size is a little over 2 KB. */
 function bigEntry(tag: string): CacheEntry {

@@ -1,4 +1,8 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import helmet from 'helmet'
 import { afterEach, describe, expect, it } from 'vitest'
+import { HELMET_OPTIONS, helmetHeaders } from '../../src/plugins/security-headers.js'
 import { DUNE, startRig, type TestRig } from '../helpers/test-app.js'
 
 let rig: TestRig | undefined
@@ -18,6 +22,30 @@ describe('security headers', () => {
     expect(res.headers['x-powered-by']).toBeUndefined()
     // The API sets no CSP of its own (the demo page has its own).
     expect(res.headers['content-security-policy']).toBeUndefined()
+  })
+
+  it('computes once exactly the headers helmet sets on a real response', async () => {
+    const server = createServer((req, res) => {
+      helmet(HELMET_OPTIONS)(req, res, () => res.end())
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)
+      const fromHelmet = Object.fromEntries([...res.headers].filter(([name]) => !['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name)))
+      expect(Object.keys(fromHelmet).length).toBeGreaterThanOrEqual(10)
+      expect(helmetHeaders()).toEqual(fromHelmet)
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
+  it('sends the same security headers on answers, problems and unknown routes', async () => {
+    rig = await startRig()
+    const expected = helmetHeaders()
+    for (const url of [`/books/${DUNE}`, '/books/not-an-isbn', '/no/such/route', '/healthz']) {
+      const res = await rig.app.inject({ method: 'GET', url })
+      for (const [name, value] of Object.entries(expected)) expect(res.headers[name], `${url} ${name}`).toBe(value)
+    }
   })
 
   it('refuses a body over the global limit with a problem+json 413', async () => {

@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs, promisify } from 'node:util'
+import { runCli } from './cli.js'
+
+// `npm run bench:ab -- --base REF`: our service at REF against the working tree, in alternating
+// runs of one scenario. On a shared VM the machine's own speed drifts by up to 2× within minutes,
+// so figures from an earlier run say little about a change; runs taken in turn (ABBA order) do.
+
+const HELP = `usage: npm run bench:ab -- --base REF [options]
+  --base REF        the commit to compare the working tree with (built in a temporary git worktree)
+  --scenario NAME   the scenario to run (default fanout-cpu)
+  --pairs N         how many runs of each build, in ABBA order (default 3)
+  --duration S      seconds per measurement (default 8)
+  --env KEY=VALUE   extra service environment for both builds (repeatable)
+  REF must already have bench/run.ts with --scenario, --target, --duration and --out.`
+
+const exec = promisify(execFile)
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+interface Run {
+  readonly build: 'base' | 'head'
+  readonly rps: number
+  readonly p99: number
+  readonly cpuMsPerResponse: number
+}
+
+const { values } = parseArgs({
+  options: {
+    base: { type: 'string' },
+    scenario: { type: 'string', default: 'fanout-cpu' },
+    pairs: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '8' },
+    env: { type: 'string', multiple: true },
+    help: { type: 'boolean', default: false }
+  }
+})
+
+/** A worktree of `ref`, built, with dependencies: linked when its lockfile is ours, else installed. */
+async function prepareBase(ref: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'book-aggregator-ab-'))
+  await exec('git', ['worktree', 'add', '--detach', dir, ref], { cwd: REPO_ROOT })
+  const sameLock = (await readFile(join(dir, 'package-lock.json'), 'utf8')) === (await readFile(join(REPO_ROOT, 'package-lock.json'), 'utf8'))
+  if (sameLock) await symlink(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir')
+  else await exec('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, maxBuffer: 64 * 1024 * 1024 })
+  await exec('npm', ['run', 'build'], { cwd: dir })
+  return dir
+}
+
+async function measure(build: Run['build'], tree: string, outDir: string): Promise<Run> {
+  const args = ['bench/run.ts', '--scenario', values.scenario, '--target', 'ours', '--duration', values.duration, '--out', outDir]
+  for (const pair of values.env ?? []) args.push('--env', pair)
+  await exec(join(REPO_ROOT, 'node_modules/.bin/tsx'), args, { cwd: tree, maxBuffer: 64 * 1024 * 1024 })
+  const report = JSON.parse(await readFile(join(outDir, 'partial', `${values.scenario}.json`), 'utf8')) as {
+    scenarios: Array<{ cases: Array<{ measurements: Array<{ target: string; load: { rps: number; latencyMs: { p99: number } }; service: { cpuPercent: number } }> }> }>
+  }
+  const ours = report.scenarios[0]?.cases[0]?.measurements.find((m) => m.target === 'ours')
+  if (ours === undefined) throw new Error(`no measurement of ours in ${values.scenario}`)
+  const { rps, latencyMs } = ours.load
+  return { build, rps, p99: latencyMs.p99, cpuMsPerResponse: rps > 0 ? (ours.service.cpuPercent * 10) / rps : NaN }
+}
+
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid] as number : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
+async function main(): Promise<number> {
+  if (values.help || values.base === undefined) {
+    console.log(HELP)
+    return values.help ? 0 : 2
+  }
+  const pairs = Number(values.pairs)
+  if (!Number.isInteger(pairs) || pairs < 1) throw new Error(`--pairs must be a positive integer, got "${values.pairs}"`)
+
+  console.log(`building ${values.base} in a worktree and the working tree…`)
+  const baseTree = await prepareBase(values.base)
+  const outDir = await mkdtemp(join(tmpdir(), 'book-aggregator-ab-results-'))
+  try {
+    await exec('npm', ['run', 'build'], { cwd: REPO_ROOT })
+    const runs: Run[] = []
+    for (let i = 0; i < pairs; i++) {
+      const order: Array<[Run['build'], string]> = [['base', baseTree], ['head', REPO_ROOT]]
+      for (const [build, tree] of i % 2 === 0 ? order : order.reverse()) {
+        const run = await measure(build, tree, outDir)
+        runs.push(run)
+        console.log(`${build}  ${run.rps.toFixed(0)} req/s  p99 ${run.p99} ms  ${run.cpuMsPerResponse.toFixed(2)} ms CPU per response`)
+      }
+    }
+    const of = (build: Run['build']): Run[] => runs.filter((r) => r.build === build)
+    const base = median(of('base').map((r) => r.cpuMsPerResponse))
+    const head = median(of('head').map((r) => r.cpuMsPerResponse))
+    console.log(`\n${values.scenario}, medians of ${pairs}: base ${base.toFixed(2)} ms, working tree ${head.toFixed(2)} ms of CPU per response (${((head / base - 1) * 100).toFixed(0)}%)`)
+    return 0
+  } finally {
+    await rm(outDir, { recursive: true, force: true })
+    if (existsSync(baseTree)) await exec('git', ['worktree', 'remove', '--force', baseTree], { cwd: REPO_ROOT })
+  }
+}
+
+runCli(main, 'bench:ab: ')

@@ -17,6 +17,8 @@ const HELP = `usage: npm run bench:ab -- --base REF [options]
   --pairs N         how many runs of each build, in ABBA order (default 3)
   --duration S      seconds per measurement (default 8)
   --env KEY=VALUE   extra service environment for both builds (repeatable)
+  --service MODE    dist (default: both builds compiled first) or tsx (src/ through tsx, no build;
+                    slower, for checking the tool itself)
   REF must already have bench/run.ts with --scenario, --target, --duration and --out.`
 
 const exec = promisify(execFile)
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     pairs: { type: 'string', default: '3' },
     duration: { type: 'string', default: '8' },
     env: { type: 'string', multiple: true },
+    service: { type: 'string', default: 'dist' },
     help: { type: 'boolean', default: false }
   }
 })
@@ -47,12 +50,12 @@ async function prepareBase(ref: string): Promise<string> {
   const sameLock = (await readFile(join(dir, 'package-lock.json'), 'utf8')) === (await readFile(join(REPO_ROOT, 'package-lock.json'), 'utf8'))
   if (sameLock) await symlink(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir')
   else await exec('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, maxBuffer: 64 * 1024 * 1024 })
-  await exec('npm', ['run', 'build'], { cwd: dir })
+  if (values.service === 'dist') await exec('npm', ['run', 'build'], { cwd: dir })
   return dir
 }
 
 async function measure(build: Run['build'], tree: string, outDir: string): Promise<Run> {
-  const args = ['bench/run.ts', '--scenario', values.scenario, '--target', 'ours', '--duration', values.duration, '--out', outDir]
+  const args = ['bench/run.ts', '--scenario', values.scenario, '--target', 'ours', '--duration', values.duration, '--service', values.service, '--out', outDir]
   for (const pair of values.env ?? []) args.push('--env', pair)
   await exec(join(REPO_ROOT, 'node_modules/.bin/tsx'), args, { cwd: tree, maxBuffer: 64 * 1024 * 1024 })
   const report = JSON.parse(await readFile(join(outDir, 'partial', `${values.scenario}.json`), 'utf8')) as {
@@ -77,12 +80,13 @@ async function main(): Promise<number> {
   }
   const pairs = Number(values.pairs)
   if (!Number.isInteger(pairs) || pairs < 1) throw new Error(`--pairs must be a positive integer, got "${values.pairs}"`)
+  if (values.service !== 'dist' && values.service !== 'tsx') throw new Error('--service must be dist or tsx')
 
-  console.log(`building ${values.base} in a worktree and the working tree…`)
+  console.log(`checking out ${values.base} in a worktree${values.service === 'dist' ? ', building it and the working tree' : ''}…`)
   const baseTree = await prepareBase(values.base)
   const outDir = await mkdtemp(join(tmpdir(), 'book-aggregator-ab-results-'))
   try {
-    await exec('npm', ['run', 'build'], { cwd: REPO_ROOT })
+    if (values.service === 'dist') await exec('npm', ['run', 'build'], { cwd: REPO_ROOT })
     const runs: Run[] = []
     for (let i = 0; i < pairs; i++) {
       const order: Array<[Run['build'], string]> = [['base', baseTree], ['head', REPO_ROOT]]

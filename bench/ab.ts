@@ -43,15 +43,12 @@ const { values } = parseArgs({
   }
 })
 
-/** A worktree of `ref`, built, with dependencies: linked when its lockfile is ours, else installed. */
-async function prepareBase(ref: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'book-aggregator-ab-'))
-  await exec('git', ['worktree', 'add', '--detach', dir, ref], { cwd: REPO_ROOT })
+/** Dependencies for the worktree: linked when its lockfile is ours, else installed; then a build. */
+async function prepareBase(dir: string): Promise<void> {
   const sameLock = (await readFile(join(dir, 'package-lock.json'), 'utf8')) === (await readFile(join(REPO_ROOT, 'package-lock.json'), 'utf8'))
   if (sameLock) await symlink(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir')
   else await exec('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, maxBuffer: 64 * 1024 * 1024 })
   if (values.service === 'dist') await exec('npm', ['run', 'build'], { cwd: dir })
-  return dir
 }
 
 async function measure(build: Run['build'], tree: string, outDir: string): Promise<Run> {
@@ -83,9 +80,11 @@ async function main(): Promise<number> {
   if (values.service !== 'dist' && values.service !== 'tsx') throw new Error('--service must be dist or tsx')
 
   console.log(`checking out ${values.base} in a worktree${values.service === 'dist' ? ', building it and the working tree' : ''}…`)
-  const baseTree = await prepareBase(values.base)
+  const baseTree = await mkdtemp(join(tmpdir(), 'book-aggregator-ab-'))
   const outDir = await mkdtemp(join(tmpdir(), 'book-aggregator-ab-results-'))
   try {
+    await exec('git', ['worktree', 'add', '--detach', baseTree, values.base], { cwd: REPO_ROOT })
+    await prepareBase(baseTree)
     if (values.service === 'dist') await exec('npm', ['run', 'build'], { cwd: REPO_ROOT })
     const runs: Run[] = []
     for (let i = 0; i < pairs; i++) {
@@ -103,7 +102,8 @@ async function main(): Promise<number> {
     return 0
   } finally {
     await rm(outDir, { recursive: true, force: true })
-    if (existsSync(baseTree)) await exec('git', ['worktree', 'remove', '--force', baseTree], { cwd: REPO_ROOT })
+    if (existsSync(join(baseTree, '.git'))) await exec('git', ['worktree', 'remove', '--force', baseTree], { cwd: REPO_ROOT })
+    await rm(baseTree, { recursive: true, force: true })
   }
 }
 

@@ -6,6 +6,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, promisify } from 'node:util'
 import { runCli } from './cli.js'
+import type { BenchReport } from './harness.js'
+import { cpuMsPerResponse } from './report.js'
 
 // `npm run bench:ab -- --base REF`: our service at REF against the working tree, in alternating
 // runs of one scenario. On a shared VM the machine's own speed drifts by up to 2× within minutes,
@@ -55,13 +57,10 @@ async function measure(build: Run['build'], tree: string, outDir: string): Promi
   const args = ['bench/run.ts', '--scenario', values.scenario, '--target', 'ours', '--duration', values.duration, '--service', values.service, '--out', outDir]
   for (const pair of values.env ?? []) args.push('--env', pair)
   await exec(join(REPO_ROOT, 'node_modules/.bin/tsx'), args, { cwd: tree, maxBuffer: 64 * 1024 * 1024 })
-  const report = JSON.parse(await readFile(join(outDir, 'partial', `${values.scenario}.json`), 'utf8')) as {
-    scenarios: Array<{ cases: Array<{ measurements: Array<{ target: string; load: { rps: number; latencyMs: { p99: number } }; service: { cpuPercent: number } }> }> }>
-  }
+  const report = JSON.parse(await readFile(join(outDir, 'partial', `${values.scenario}.json`), 'utf8')) as BenchReport
   const ours = report.scenarios[0]?.cases[0]?.measurements.find((m) => m.target === 'ours')
   if (ours === undefined) throw new Error(`no measurement of ours in ${values.scenario}`)
-  const { rps, latencyMs } = ours.load
-  return { build, rps, p99: latencyMs.p99, cpuMsPerResponse: rps > 0 ? (ours.service.cpuPercent * 10) / rps : NaN }
+  return { build, rps: ours.load.rps, p99: ours.load.latencyMs.p99, cpuMsPerResponse: cpuMsPerResponse(ours) ?? NaN }
 }
 
 function median(xs: readonly number[]): number {

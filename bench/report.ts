@@ -43,9 +43,13 @@ function rps(m: Measurement): string {
   return runs === undefined ? figure : `${figure} (median of ${runs.length}: ${Math.min(...runs)}–${Math.max(...runs)})`
 }
 
-/** Service CPU time per response: steadier than req/s when the cores are shared. */
+/** Service CPU ms per response, steadier than req/s when the cores are shared; none without responses. */
+export function cpuMsPerResponse(m: Measurement): number | undefined {
+  return m.load.rps > 0 ? (m.service.cpuPercent * 10) / m.load.rps : undefined
+}
+
 function cpuPerRequest(m: Measurement): string {
-  return m.load.rps > 0 ? ((m.service.cpuPercent * 10) / m.load.rps).toFixed(2) : '–'
+  return cpuMsPerResponse(m)?.toFixed(2) ?? '–'
 }
 
 function measurementRow(label: string, m: Measurement): string[] {

@@ -1,6 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 
+/**
+ * An upstream URL whose connections are refused. A port below 1024 is never handed out as an
+ * ephemeral port, so no server started by a concurrent test can take it between the lookup and
+ * the call, as one could take the port of a server just closed.
+ */
+export const REFUSED_URL = 'http://127.0.0.1:1'
+
 /** How a fake upstream answers one request; faults are injected here. */
 export type Behaviour =
   | { kind: 'json'; status?: number; body: unknown; delayMs?: number }

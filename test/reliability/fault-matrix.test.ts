@@ -1,10 +1,8 @@
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { Agent, request } from 'undici'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { SOURCE_NAMES, type SourceName } from '../../src/domain/sources.js'
 import { expectMatchesContract } from '../helpers/contract.js'
-import type { Behaviour } from '../helpers/fake-upstream.js'
+import { REFUSED_URL, type Behaviour } from '../helpers/fake-upstream.js'
 import { DUNE, okBody, startRig, type TestRig } from '../helpers/test-app.js'
 
 /**
@@ -29,15 +27,6 @@ afterEach(async () => {
   await rig?.close()
   rig = undefined
 })
-
-/** A loopback port nothing listens on any more: connecting to it is refused. */
-async function closedPortUrl(): Promise<string> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return `http://127.0.0.1:${port}`
-}
 
 type FaultStatus = 'timeout' | 'error' | 'invalid_response'
 
@@ -193,7 +182,7 @@ const FAULTS: readonly Fault[] = [
   },
   {
     name: 'connection refused (a closed port)',
-    url: closedPortUrl,
+    url: async () => REFUSED_URL,
     status: 'error',
     check: (report, testRig, source) => {
       expect(report.detail).toMatch(/ECONNREFUSED/)

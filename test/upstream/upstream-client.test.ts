@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { UpstreamClient } from '../../src/upstream/upstream-client.js'
-import { startFakeUpstream, type Behaviour, type FakeUpstream } from '../helpers/fake-upstream.js'
+import { REFUSED_URL, startFakeUpstream, type Behaviour, type FakeUpstream } from '../helpers/fake-upstream.js'
 import { DUNE, okBody } from '../helpers/test-app.js'
 
 const MAX_BODY = 64 * 1024
@@ -58,13 +58,9 @@ describe('UpstreamClient.fetchBook', () => {
   })
 
   it('reports a refused connection as error', async () => {
-    upstream = await startFakeUpstream({ kind: 'hang' })
-    const url = new URL(upstream.url)
-    await upstream.close()
-    client = new UpstreamClient({ source: 'reviews', baseUrl: url, maxBodyBytes: MAX_BODY, connections: 1 })
+    client = new UpstreamClient({ source: 'reviews', baseUrl: new URL(REFUSED_URL), maxBodyBytes: MAX_BODY, connections: 1 })
     const result = await client.fetchBook(DUNE, new AbortController().signal)
     expect(result).toMatchObject({ status: 'error', detail: expect.stringContaining('ECONNREFUSED') })
-    upstream = undefined
   })
 
   it('rejects with the signal reason when aborted, and the upstream sees the request closed', async () => {

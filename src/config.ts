@@ -118,7 +118,8 @@ export function loadConfig(env: Env = process.env): Config {
         enabled: read.boolean('HEDGE_ENABLED', true),
         minDelayMs: read.integer('HEDGE_MIN_DELAY_MS', 20, 1, 60_000),
         maxRatio: read.number('HEDGE_MAX_RATIO', 0.05, 0, 1),
-        maxLoopLagMs: read.integer('HEDGE_MAX_LOOP_LAG_MS', 20, 1, 60_000)
+        maxLoopLagMs: read.integer('HEDGE_MAX_LOOP_LAG_MS', 20, 1, 60_000),
+        maxLoopUtilization: read.number('HEDGE_MAX_LOOP_UTILIZATION', 0.9, 0, 1)
       }
     },
     rateLimit: {

@@ -33,7 +33,7 @@ describe('loadConfig defaults', () => {
         maxQueue: 256,
         breaker: { consecutiveFailures: 5, failureRate: 0.5, windowMs: 10_000, minCalls: 20, halfOpenAfterMs: 5000 },
         retry: { enabled: true, baseDelayMs: 50 },
-        hedge: { enabled: true, minDelayMs: 20, maxRatio: 0.05, maxLoopLagMs: 20 }
+        hedge: { enabled: true, minDelayMs: 20, maxRatio: 0.05, maxLoopLagMs: 20, maxLoopUtilization: 0.9 }
       },
       rateLimit: { max: 600, windowMs: 60_000 },
       trustProxy: false,
@@ -79,11 +79,11 @@ describe('loadConfig defaults', () => {
 
   it('names every bad resilience variable at once', () => {
     try {
-      loadConfig({ HEDGE_ENABLED: 'maybe', BREAKER_FAILURE_RATE: '2', TRUST_PROXY: 'evil.example', HEDGE_MAX_RATIO: '-1' })
+      loadConfig({ HEDGE_ENABLED: 'maybe', BREAKER_FAILURE_RATE: '2', TRUST_PROXY: 'evil.example', HEDGE_MAX_RATIO: '-1', HEDGE_MAX_LOOP_UTILIZATION: '1.5' })
       expect.unreachable()
     } catch (error) {
       const message = String(error)
-      for (const name of ['HEDGE_ENABLED', 'BREAKER_FAILURE_RATE', 'TRUST_PROXY', 'HEDGE_MAX_RATIO']) expect(message).toContain(name)
+      for (const name of ['HEDGE_ENABLED', 'BREAKER_FAILURE_RATE', 'TRUST_PROXY', 'HEDGE_MAX_RATIO', 'HEDGE_MAX_LOOP_UTILIZATION']) expect(message).toContain(name)
     }
   })
 

@@ -162,8 +162,8 @@ describe('retries', () => {
 
 describe('hedged requests', () => {
   it('a call slower than the rolling p95 is hedged; the duplicate wins and the slow one is aborted', async () => {
-    // A generous loop-lag limit: a loaded CI machine must not pass for a busy service here.
-    rig = await startRigWithoutCache({ reviews: ok('reviews', 5) }, { HEDGE_MIN_DELAY_MS: '30', HEDGE_MAX_LOOP_LAG_MS: '1000' })
+    // Generous loop limits: a loaded CI machine must not pass for a busy service here.
+    rig = await startRigWithoutCache({ reviews: ok('reviews', 5) }, { HEDGE_MIN_DELAY_MS: '30', HEDGE_MAX_LOOP_LAG_MS: '1000', HEDGE_MAX_LOOP_UTILIZATION: '1' })
     // Warm the latency tracker: the p95 needs some history before hedging starts.
     for (let i = 0; i < 40; i++) await getBook(nthIsbn(i), '?include=reviews')
     const slowIsbn = nthIsbn(999)

@@ -1,5 +1,6 @@
 import type { FetchResult } from '../../domain/outcome.js'
 import type { LatencyTracker } from './latency-tracker.js'
+import { EVENT_LOOP, type LoopGauge } from './loop-utilization.js'
 
 export interface HedgeOptions {
   readonly enabled: boolean
@@ -12,12 +13,17 @@ export interface HedgeOptions {
    * the primary is slow because we are, and a duplicate would only add load.
    */
   readonly maxLoopLagMs: number
+  /**
+   * No hedging while our event loop is busier than this (0–1; 1 = never hold back): a
+   * saturated service makes every call slow by itself, and duplicates only add load.
+   */
+  readonly maxLoopUtilization: number
 }
 
 export interface HedgeEvents {
   sent(): void
   won(): void
-  /** A hedge was due but the event loop was too late for it to help. */
+  /** A hedge was due but our event loop was too late or too busy for it to help. */
   skippedBusy(): void
 }
 
@@ -32,6 +38,8 @@ const BUDGET_HALF_LIFE_CALLS = 10_000
 /**
  * Hedged requests ("The Tail at Scale"): when a call has not answered by the upstream's
  * rolling p95, one duplicate is sent; the first real answer wins and the other is aborted.
+ * Hedging presumes spare capacity: while our own loop is saturated it stands aside entirely,
+ * sparing every call its timer and controllers too.
  */
 export class Hedger {
   private calls = 0
@@ -40,7 +48,8 @@ export class Hedger {
   constructor(
     private readonly tracker: LatencyTracker,
     private readonly options: HedgeOptions,
-    private readonly events: HedgeEvents = NO_EVENTS
+    private readonly events: HedgeEvents = NO_EVENTS,
+    private readonly loop: LoopGauge = EVENT_LOOP
   ) {}
 
   /**
@@ -55,7 +64,7 @@ export class Hedger {
     this.countCall()
     const p95 = this.tracker.p95()
     // No timer, no extra controllers when no hedge could be sent anyway.
-    if (!this.options.enabled || p95 === undefined || !this.budgetAllows()) return send(signal)
+    if (!this.options.enabled || p95 === undefined || !this.budgetAllows() || this.loopBusy()) return send(signal)
 
     const attempts: Array<{ controller: AbortController; settled: boolean }> = []
     const launch = (): Promise<FetchResult> => {
@@ -77,7 +86,7 @@ export class Hedger {
     const hedged = new Promise<FetchResult>((resolve, reject) => {
       timer = setTimeout(() => {
         if (signal.aborted || !this.budgetAllows() || !canHedge()) return
-        if (performance.now() - dueAt > this.options.maxLoopLagMs) {
+        if (performance.now() - dueAt > this.options.maxLoopLagMs || this.loopBusy()) {
           this.events.skippedBusy()
           return
         }
@@ -105,6 +114,10 @@ export class Hedger {
       this.calls /= 2
       this.hedges /= 2
     }
+  }
+
+  private loopBusy(): boolean {
+    return this.loop.utilization() > this.options.maxLoopUtilization
   }
 
   private budgetAllows(): boolean {

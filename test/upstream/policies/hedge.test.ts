@@ -16,6 +16,7 @@ const options = (overrides: Partial<HedgeOptions> = {}): HedgeOptions => ({
   minDelayMs: 20,
   maxRatio: 1, // the budget has its own tests; elsewhere a fresh Hedger may always hedge
   maxLoopLagMs: 1000, // a loaded test machine is not the busy service that test is about
+  maxLoopUtilization: 1,
   ...overrides
 })
 
@@ -168,6 +169,39 @@ describe('Hedger', () => {
     expect(send).toHaveBeenCalledTimes(1)
     expect(skippedBusy).toHaveBeenCalledTimes(1)
     expect(events.sent).not.toHaveBeenCalled()
+  })
+
+  it('stands aside entirely while our event loop is saturated: the caller signal goes straight to send', async () => {
+    const busyLoop = { utilization: () => 0.97 }
+    const hedger = new Hedger(warmTracker(10), options({ minDelayMs: 20, maxLoopUtilization: 0.9 }), undefined, busyLoop)
+    const caller = live()
+    const { send, signals } = scriptedSend(answerAfter(80, ok('primary')), answerAfter(5, ok('hedge')))
+
+    await expect(hedger.run(send, caller, canHedge)).resolves.toEqual({ status: 'ok', data: 'primary' })
+    expect(send).toHaveBeenCalledTimes(1)
+    expect(signals[0]).toBe(caller) // no controller of its own: nothing was set up for a hedge
+  })
+
+  it('holds a due hedge back when the loop became saturated after the call started', async () => {
+    let utilization = 0.5
+    const events = { sent: vi.fn(), won: vi.fn(), skippedBusy: vi.fn() }
+    const hedger = new Hedger(warmTracker(10), options({ minDelayMs: 20, maxLoopUtilization: 0.9 }), events, { utilization: () => utilization })
+    const { send } = scriptedSend(answerAfter(80, ok('primary')), answerAfter(5, ok('hedge')))
+
+    const running = hedger.run(send, live(), canHedge)
+    utilization = 0.95
+    await expect(running).resolves.toEqual({ status: 'ok', data: 'primary' })
+    expect(send).toHaveBeenCalledTimes(1)
+    expect(events.skippedBusy).toHaveBeenCalledTimes(1)
+    expect(events.sent).not.toHaveBeenCalled()
+  })
+
+  it('hedges below the utilization limit', async () => {
+    const hedger = new Hedger(warmTracker(10), options({ minDelayMs: 20, maxLoopUtilization: 0.9 }), undefined, { utilization: () => 0.85 })
+    const { send } = scriptedSend(answerAfter(150, ok('primary')), answerAfter(5, ok('hedge')))
+
+    await expect(hedger.run(send, live(), canHedge)).resolves.toEqual({ status: 'ok', data: 'hedge', hedged: true })
+    expect(send).toHaveBeenCalledTimes(2)
   })
 
   it('never hedges when disabled, and hands the caller signal straight to send', async () => {

@@ -65,14 +65,24 @@ export class CachedSource implements BookSource {
     key: string, isbn13: string, signal: AbortSignal, deadlineAt: number, trace: TraceContext | undefined
   ): Promise<FetchResult> {
     const result = await this.inner.fetchBook(isbn13, signal, deadlineAt, trace)
-    if (result.status !== 'ok' && result.status !== 'not_found') return { ...result, cache: 'miss' }
-    const ttlMs = result.status === 'ok' ? this.options.ttlMs : this.options.notFoundTtlMs
-    const entry: CacheEntry = result.status === 'ok'
-      ? { status: 'ok', json: JSON.stringify(result.data), digest: result.digest, storedAt: Date.now(), ttlMs }
-      : { status: 'not_found', storedAt: Date.now(), ttlMs }
+    if (result.status === 'ok') {
+      const { ttlMs } = this.options
+      // Serialized once: the cache keeps this text, and the answer splices it in as it is.
+      const json = JSON.stringify(result.data)
+      this.keep(key, { status: 'ok', json, digest: result.digest, storedAt: Date.now(), ttlMs })
+      return { ...result, cache: 'miss', freshForMs: ttlMs, json }
+    }
+    if (result.status === 'not_found') {
+      const ttlMs = this.options.notFoundTtlMs
+      this.keep(key, { status: 'not_found', storedAt: Date.now(), ttlMs })
+      return { ...result, cache: 'miss', freshForMs: ttlMs }
+    }
+    return { ...result, cache: 'miss' }
+  }
+
+  private keep(key: string, entry: CacheEntry): void {
     // Not awaited: the answer must not wait for a (possibly slow) shared store.
     void this.store.set(key, entry, retentionMs(entry, this.options))
-    return { ...result, cache: 'miss', freshForMs: ttlMs }
   }
 
   private async fetchWithStaleFallback(
@@ -118,6 +128,6 @@ export class CachedSource implements BookSource {
 function fromEntry(entry: CacheEntry, cache: CacheState): FetchResult {
   const freshForMs = cache === 'hit' ? remainingTtlMs(entry) : 0
   return entry.status === 'ok'
-    ? { status: 'ok', data: JSON.parse(entry.json ?? 'null'), digest: entry.digest, cache, freshForMs }
+    ? { status: 'ok', data: JSON.parse(entry.json ?? 'null'), digest: entry.digest, json: entry.json, cache, freshForMs }
     : { status: 'not_found', cache, freshForMs }
 }

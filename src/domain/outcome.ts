@@ -36,6 +36,8 @@ export type FetchResult = PolicyMarks & CacheMarks & (
     readonly data: unknown
     /** Identifies the upstream's answer (digest of its raw body) for ETags. */
     readonly digest?: string
+    /** `data` as JSON text, when the cache has serialized it already (answers splice it in). */
+    readonly json?: string
   }
   | { readonly status: 'not_found' }
   | {
@@ -56,6 +58,8 @@ export interface SourceOutcome extends PolicyMarks, CacheMarks {
   readonly data?: unknown
   /** Digest of the upstream answer the data came from (see FetchResult). */
   readonly digest?: string
+  /** `data` as JSON text, when already serialized (see FetchResult). */
+  readonly json?: string
   readonly httpStatus?: number
   readonly detail?: string
 }

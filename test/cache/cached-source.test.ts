@@ -29,7 +29,7 @@ const REVALIDATE_AT = T0 + OPTIONS.ttlMs + 10_000
 const STALE_IF_ERROR_AT = T0 + OPTIONS.ttlMs + OPTIONS.staleWhileRevalidateMs + 10_000
 const EXPIRED_AT = T0 + OPTIONS.ttlMs + OPTIONS.maxStaleMs
 
-const STALE_V1: FetchResult = { status: 'ok', data: V1, cache: 'stale', freshForMs: 0 }
+const STALE_V1: FetchResult = { status: 'ok', data: V1, json: JSON.stringify(V1), cache: 'stale', freshForMs: 0 }
 
 const FAILURES: readonly FetchResult[] = [
   { status: 'error', httpStatus: 503, detail: 'reviews answered 503' },
@@ -130,7 +130,7 @@ describe('CachedSource: fresh entries', () => {
     const deadlineAt = performance.now() + 800
     const result = await cached.fetchBook(ISBN, signal, deadlineAt)
 
-    expect(result).toEqual({ status: 'ok', data: V1, cache: 'miss', freshForMs: 60_000 })
+    expect(result).toEqual({ status: 'ok', data: V1, json: JSON.stringify(V1), cache: 'miss', freshForMs: 60_000 })
     expect(inner.calls).toHaveLength(1)
     expect(inner.calls[0]).toMatchObject({ isbn13: ISBN, signal, deadlineAt })
     expect(store.peek(KEY)).toEqual({ status: 'ok', json: JSON.stringify(V1), storedAt: T0, ttlMs: 60_000 })
@@ -148,7 +148,7 @@ describe('CachedSource: fresh entries', () => {
     const { inner, cached } = setup()
     await fetchVia(cached)
     const second = await fetchVia(cached)
-    expect(second).toMatchObject({ status: 'ok', data: V1, cache: 'hit' })
+    expect(second).toMatchObject({ status: 'ok', data: V1, json: JSON.stringify(V1), cache: 'hit' })
     expect(second.freshForMs).toBeLessThanOrEqual(60_000)
     expect(inner.calls).toHaveLength(1)
   })
@@ -157,9 +157,9 @@ describe('CachedSource: fresh entries', () => {
     const { inner, cached } = setup()
     await fetchVia(cached)
     vi.setSystemTime(T0 + 20_000)
-    await expect(fetchVia(cached)).resolves.toEqual({ status: 'ok', data: V1, cache: 'hit', freshForMs: 40_000 })
+    await expect(fetchVia(cached)).resolves.toEqual({ status: 'ok', data: V1, json: JSON.stringify(V1), cache: 'hit', freshForMs: 40_000 })
     vi.setSystemTime(T0 + 60_000 - 1)
-    await expect(fetchVia(cached)).resolves.toEqual({ status: 'ok', data: V1, cache: 'hit', freshForMs: 1 })
+    await expect(fetchVia(cached)).resolves.toEqual({ status: 'ok', data: V1, json: JSON.stringify(V1), cache: 'hit', freshForMs: 1 })
     expect(inner.calls).toHaveLength(1)
   })
 
@@ -190,7 +190,7 @@ describe('CachedSource: fresh entries', () => {
     const inner = fakeSource(answer({ status: 'ok', data: V1 }))
     const cached = new CachedSource(inner, asyncOnly, OPTIONS)
     await expect(fetchVia(cached)).resolves.toMatchObject({ cache: 'miss' })
-    await expect(fetchVia(cached)).resolves.toMatchObject({ data: V1, cache: 'hit' })
+    await expect(fetchVia(cached)).resolves.toMatchObject({ data: V1, json: JSON.stringify(V1), cache: 'hit' })
     expect(inner.calls).toHaveLength(1)
   })
 
@@ -220,7 +220,7 @@ describe('CachedSource: not_found', () => {
     // The book has appeared since: after the short TTL the upstream is asked again.
     vi.setSystemTime(T0 + 5_000)
     inner.answer = answer({ status: 'ok', data: V1 })
-    await expect(fetchVia(cached)).resolves.toEqual({ status: 'ok', data: V1, cache: 'miss', freshForMs: 60_000 })
+    await expect(fetchVia(cached)).resolves.toEqual({ status: 'ok', data: V1, json: JSON.stringify(V1), cache: 'miss', freshForMs: 60_000 })
     expect(inner.calls).toHaveLength(2)
   })
 
@@ -272,7 +272,7 @@ describe('CachedSource: stale-while-revalidate', () => {
     expect(dataOf(store.peek(KEY))).toEqual(V2)
     expect(store.peek(KEY)?.storedAt).toBe(REVALIDATE_AT)
 
-    await expect(fetchVia(cached)).resolves.toEqual({ status: 'ok', data: V2, cache: 'hit', freshForMs: 60_000 })
+    await expect(fetchVia(cached)).resolves.toEqual({ status: 'ok', data: V2, json: JSON.stringify(V2), cache: 'hit', freshForMs: 60_000 })
     expect(inner.calls).toHaveLength(2)
   })
 
@@ -372,11 +372,11 @@ describe('CachedSource: stale-if-error', () => {
     const { inner, store, cached } = await primed()
     vi.setSystemTime(STALE_IF_ERROR_AT)
 
-    await expect(fetchVia(cached)).resolves.toEqual({ status: 'ok', data: V2, cache: 'miss', freshForMs: 60_000 })
+    await expect(fetchVia(cached)).resolves.toEqual({ status: 'ok', data: V2, json: JSON.stringify(V2), cache: 'miss', freshForMs: 60_000 })
     expect(inner.calls).toHaveLength(2)
     expect(store.peek(KEY)).toEqual({ status: 'ok', json: JSON.stringify(V2), storedAt: STALE_IF_ERROR_AT, ttlMs: 60_000 })
 
-    await expect(fetchVia(cached)).resolves.toMatchObject({ data: V2, cache: 'hit' })
+    await expect(fetchVia(cached)).resolves.toMatchObject({ data: V2, json: JSON.stringify(V2), cache: 'hit' })
     expect(inner.calls).toHaveLength(2)
   })
 
@@ -414,7 +414,7 @@ describe('CachedSource: stale-if-error', () => {
     inner.answer = hangUntilAborted
 
     const outcome = await callSource({ name: 'reviews', source: cached, isbn13: ISBN, timeoutMs: 150, signal: live() })
-    expect(outcome).toMatchObject({ status: 'ok', data: V1, cache: 'stale', freshForMs: 0 })
+    expect(outcome).toMatchObject({ status: 'ok', data: V1, json: JSON.stringify(V1), cache: 'stale', freshForMs: 0 })
     expect(outcome.durationMs).toBeLessThan(150)
     expect(inner.calls[1]!.signal.aborted).toBe(true)
   })
@@ -459,7 +459,7 @@ describe('CachedSource: stale-if-error', () => {
   it('treats an entry past maxStale as a plain miss when the upstream answers', async () => {
     const { inner, store, cached } = await primed()
     vi.setSystemTime(EXPIRED_AT + 1_000)
-    await expect(fetchVia(cached)).resolves.toEqual({ status: 'ok', data: V2, cache: 'miss', freshForMs: 60_000 })
+    await expect(fetchVia(cached)).resolves.toEqual({ status: 'ok', data: V2, json: JSON.stringify(V2), cache: 'miss', freshForMs: 60_000 })
     expect(inner.calls).toHaveLength(2)
     expect(store.peek(KEY)).toMatchObject({ json: JSON.stringify(V2), storedAt: EXPIRED_AT + 1_000 })
   })
@@ -472,7 +472,7 @@ describe('CachedSource with an entry from the shared store', () => {
     await store.set(KEY, entry, 360_000)
     const inner = fakeSource(answer({ status: 'ok', data: V2 }))
     const cached = new CachedSource(inner, store, OPTIONS)
-    await expect(fetchVia(cached)).resolves.toEqual({ status: 'ok', data: V1, cache: 'hit', freshForMs: 10_000 })
+    await expect(fetchVia(cached)).resolves.toEqual({ status: 'ok', data: V1, json: JSON.stringify(V1), cache: 'hit', freshForMs: 10_000 })
     expect(inner.calls).toHaveLength(0)
   })
 })
@@ -486,7 +486,7 @@ describe('CachedSource.peekFresh: answers at hand, without a call', () => {
     await fetchVia(cached)
     vi.setSystemTime(T0 + 20_000)
 
-    expect(cached.peekFresh(ISBN)).toEqual({ status: 'ok', data: V1, cache: 'hit', freshForMs: 40_000 })
+    expect(cached.peekFresh(ISBN)).toEqual({ status: 'ok', data: V1, json: JSON.stringify(V1), cache: 'hit', freshForMs: 40_000 })
     expect(inner.calls).toHaveLength(1)
     expect(seen).toEqual(['miss', 'hit'])
   })

@@ -63,6 +63,9 @@ async function measure(build: Run['build'], tree: string, outDir: string): Promi
   return { build, rps: ours.load.rps, p99: ours.load.latencyMs.p99, cpuMsPerResponse: cpuMsPerResponse(ours) ?? NaN }
 }
 
+const micros = (ms: number): string => `${(ms * 1000).toFixed(0)} µs`
+const percent = (ratio: number): string => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(0)}%`
+
 function median(xs: readonly number[]): number {
   const sorted = [...xs].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
@@ -91,13 +94,16 @@ async function main(): Promise<number> {
       for (const [build, tree] of i % 2 === 0 ? order : order.reverse()) {
         const run = await measure(build, tree, outDir)
         runs.push(run)
-        console.log(`${build}  ${run.rps.toFixed(0)} req/s  p99 ${run.p99} ms  ${run.cpuMsPerResponse.toFixed(2)} ms CPU per response`)
+        console.log(`${build}  ${run.rps.toFixed(0)} req/s  p99 ${run.p99} ms  ${micros(run.cpuMsPerResponse)} of CPU per response`)
       }
     }
     const of = (build: Run['build']): Run[] => runs.filter((r) => r.build === build)
     const base = median(of('base').map((r) => r.cpuMsPerResponse))
     const head = median(of('head').map((r) => r.cpuMsPerResponse))
-    console.log(`\n${values.scenario}, medians of ${pairs}: base ${base.toFixed(2)} ms, working tree ${head.toFixed(2)} ms of CPU per response (${((head / base - 1) * 100).toFixed(0)}%)`)
+    // Each pair ran back to back, so its ratio is the least touched by the machine's drift.
+    const ratios = of('head').map((h, i) => h.cpuMsPerResponse / (of('base')[i] as Run).cpuMsPerResponse)
+    console.log(`\n${values.scenario}, medians of ${pairs}: base ${micros(base)}, working tree ${micros(head)} of CPU per response (${percent(head / base)})`)
+    console.log(`working tree ÷ base, pair by pair: ${ratios.map((r) => r.toFixed(2)).join(', ')} (median ${percent(median(ratios))})`)
     return 0
   } finally {
     await rm(outDir, { recursive: true, force: true })

@@ -49,7 +49,7 @@ export function cpuMsPerResponse(m: Measurement): number | undefined {
 }
 
 function cpuPerRequest(m: Measurement): string {
-  return cpuMsPerResponse(m)?.toFixed(2) ?? '–'
+  return cpuMsPerResponse(m)?.toFixed(3) ?? '–'
 }
 
 function measurementRow(label: string, m: Measurement): string[] {

@@ -26,11 +26,12 @@ describe('bench:ab smoke test', () => {
     const runs = stdout.split('\n').filter((line) => /^(base|head) /.test(line))
     expect(runs.map((line) => line.split(' ')[0])).toEqual(['base', 'head'])
     for (const line of runs) {
-      const [, rps, cpu] = /(\d+) req\/s .* ([\d.]+) ms CPU per response/.exec(line) ?? []
+      const [, rps, cpu] = /(\d+) req\/s .* (\d+) µs of CPU per response/.exec(line) ?? []
       expect(Number(rps), line).toBeGreaterThan(0)
       expect(Number(cpu), line).toBeGreaterThan(0)
     }
-    expect(stdout).toMatch(/fanout-cpu, medians of 1: base [\d.]+ ms, working tree [\d.]+ ms of CPU per response/)
+    expect(stdout).toMatch(/fanout-cpu, medians of 1: base \d+ µs, working tree \d+ µs of CPU per response \([+-]\d+%\)/)
+    expect(stdout).toMatch(/working tree ÷ base, pair by pair: [\d.]+ \(median [+-]\d+%\)/)
     expect(await worktrees()).toEqual(before)
   }, 90_000)
 })

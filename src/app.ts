@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
-import type { DestinationStream } from 'pino'
+import type { DestinationStream, Logger } from 'pino'
 import { BookAggregator } from './aggregate/book-aggregator.js'
 import { BookSearch } from './aggregate/search-books.js'
 import { createBookSources } from './book-sources.js'
@@ -10,6 +10,7 @@ import { BookRepresentations } from './http/book-representations.js'
 import { answerClientError } from './http/client-error.js'
 import { answerFrameworkError } from './http/framework-error.js'
 import { requestIdOf } from './http/request-id.js'
+import { lazyChildLogger } from './logging/lazy-child-logger.js'
 import apiDocs from './plugins/api-docs.js'
 import compression from './plugins/compression.js'
 import corsPolicy from './plugins/cors.js'
@@ -55,7 +56,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     genReqId: requestIdOf,
     // Every log line of a request carries its trace id, joinable with the upstreams' logs.
     childLoggerFactory: (logger, bindings, options, raw) =>
-      logger.child({ ...bindings, traceId: traceOf(raw as IncomingMessage).traceId }, options),
+      lazyChildLogger(logger as Logger, () => ({ ...bindings, traceId: traceOf(raw as IncomingMessage).traceId }), options),
     trustProxy: trustProxyOption(config.trustProxy),
     // plugins/lifecycle answers requests that arrive while closing, as problem+json.
     return503OnClosing: false,

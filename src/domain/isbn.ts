@@ -1,4 +1,5 @@
 import ISBN from 'isbn3'
+import { LRUCache } from 'lru-cache'
 
 export interface NormalizedIsbn {
   readonly isbn13: string
@@ -16,6 +17,9 @@ const SEPARATORS = /[- ]/g
 const ISBN_SHAPE = /^(?:\d{9}[\dX]|\d{13})$/
 const MAX_INPUT_LENGTH = 32
 
+// Popular books are asked for again and again; isbn3's range lookup is done once for each.
+const known = new LRUCache<string, NormalizedIsbn>({ max: 10_000 })
+
 export function normalizeIsbn(input: string): IsbnResult {
   if (input.length > MAX_INPUT_LENGTH) {
     return { ok: false, reason: `must be at most ${MAX_INPUT_LENGTH} characters` }
@@ -24,9 +28,14 @@ export function normalizeIsbn(input: string): IsbnResult {
   if (!ISBN_SHAPE.test(compact)) {
     return { ok: false, reason: 'must be 10 digits (the last may be X) or 13 digits, optionally separated by hyphens or spaces' }
   }
-  const parsed = ISBN.parse(compact)
-  if (parsed === null || !parsed.isValid) {
-    return { ok: false, reason: 'has a wrong check digit or lies outside any registered ISBN range' }
+  let value = known.get(compact)
+  if (value === undefined) {
+    const parsed = ISBN.parse(compact)
+    if (parsed === null || !parsed.isValid) {
+      return { ok: false, reason: 'has a wrong check digit or lies outside any registered ISBN range' }
+    }
+    value = { isbn13: parsed.isbn13, isbn10: parsed.isbn10 ?? null }
+    known.set(compact, value)
   }
-  return { ok: true, value: { isbn13: parsed.isbn13, isbn10: parsed.isbn10 ?? null } }
+  return { ok: true, value }
 }

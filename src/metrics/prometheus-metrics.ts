@@ -48,7 +48,7 @@ export class PrometheusMetrics implements UpstreamObserver {
     this.hedgesSent = new Counter({ name: `${PREFIX}upstream_hedges_sent_total`, help: 'Hedged (duplicate) requests sent', labelNames: ['source'], registers })
     this.hedgesWon = new Counter({ name: `${PREFIX}upstream_hedges_won_total`, help: 'Hedged requests that answered first', labelNames: ['source'], registers })
     this.hedgesSkippedBusy = new Counter({
-      name: `${PREFIX}upstream_hedges_skipped_busy_total`, help: 'Hedges not sent because the service itself was busy (event loop late)', labelNames: ['source'], registers
+      name: `${PREFIX}upstream_hedges_skipped_busy_total`, help: 'Hedges not sent because the service itself was busy (event loop late or saturated)', labelNames: ['source'], registers
     })
     this.rejected = new Counter({ name: `${PREFIX}http_rejected_total`, help: 'Requests refused before any work: rate_limited or shed', labelNames: ['reason'], registers })
     for (const source of SOURCE_NAMES) {

@@ -85,9 +85,11 @@ function singleCase(c: CaseResult): string {
 }
 
 function gridCases(cases: readonly CaseResult[]): string {
-  const header = ['connections', 'upstream latency', 'req/s', 'latency-bound limit', 'ours ÷ limit', 'p50 ms', 'p90 ms', 'p99 ms',
+  // A target column only when a grid measured more than our service (`--target` named others).
+  const named = cases.some((c) => c.measurements.length > 1)
+  const header = [...(named ? ['target'] : []), 'connections', 'upstream latency', 'req/s', 'latency-bound limit', 'ours ÷ limit', 'p50 ms', 'p90 ms', 'p99 ms',
     'max ms', 'errors + timeouts', 'non-2xx', 'CPU %', 'RSS end MB', 'other CPU %']
-  const rows = cases.flatMap((c) => c.measurements.map((m) => [String(c.connections), c.latencyLabel, rps(m),
+  const rows = cases.flatMap((c) => c.measurements.map((m) => [...(named ? [m.target] : []), String(c.connections), c.latencyLabel, rps(m),
     n(c.latencyBoundRps), ratio(c.ratios.limit?.rps), n(m.load.latencyMs.p50), n(m.load.latencyMs.p90), n(m.load.latencyMs.p99),
     n(m.load.latencyMs.max), String(m.load.errors + m.load.timeouts), non2xx(m), n(m.service.cpuPercent),
     n(m.service.rssEndMb, 1), n(m.otherCpuPercent)]))

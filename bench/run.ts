@@ -18,7 +18,8 @@ const HELP = `usage: npm run bench -- [options]
   --duration S      seconds per measurement, overriding every scenario's own (soak: 60)
   --repeat N        measure each target N times (in rounds) and report the median run (default 1)
   --warmup S        seconds of discarded load before each measurement (default 2)
-  --target NAME     measure only these targets (repeatable: ${TARGET_NAMES.join(', ')})
+  --target NAME     measure these targets instead of each scenario's own (repeatable: ${TARGET_NAMES.join(', ')});
+                    e.g. --scenario scaling --target ours --target ceiling for the ceiling's scaling too
   --service MODE    dist (default: node dist/server.js, run \`npm run build\` first) or tsx (src/ through tsx)
   --env KEY=VALUE   extra service environment, over the scenario's own (repeatable; makes the run partial)
   --profile         profile our service with --cpu-prof and print the top self-time functions

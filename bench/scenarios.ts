@@ -69,8 +69,10 @@ export const SCENARIOS: readonly Scenario[] = [
     serviceEnv: SIZED_FOR_LOAD,
     grid: { connections: [10, 100, 1000], latencyMs: [5, 20, 100] },
     checks: (r) => {
-      const p99 = (connections: number, latencyMs: number): number | undefined =>
-        r.cases.find((c) => c.connections === connections && c.latency.publisher === latencyMs)?.measurements[0]?.load.latencyMs.p99
+      const p99 = (connections: number, latencyMs: number): number | undefined => {
+        const found = r.cases.find((c) => c.connections === connections && c.latency.publisher === latencyMs)
+        return found === undefined ? undefined : measurementOf(found, 'ours')?.load.latencyMs.p99
+      }
       const growth = [5, 20, 100].map((ms) => {
         const at100 = p99(100, ms)
         const at1000 = p99(1000, ms)

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { runBench } from '../../bench/harness.js'
 import { liveChildren, stopAll } from '../../bench/processes.js'
+import { renderMarkdown } from '../../bench/report.js'
 import { scenarioByName } from '../../bench/scenarios.js'
 
 // Keeps the benchmark harness from rotting without making `npm test` a benchmark: one
@@ -45,5 +46,24 @@ describe('bench harness smoke test', () => {
     expect(ours?.upstreamCalls.recommendations).toBeGreaterThanOrEqual(ours?.load.requests ?? Infinity)
     expect(Object.keys(only?.ratios ?? {}).sort()).toEqual(['ceiling', 'limit', 'mercurius', 'naive'])
     expect(fanout?.checks.map((c) => c.name)).toHaveLength(3)
+  }, 30_000)
+
+  it('measures named targets in a scenario that by default measures only ours, and names them in the grid', async () => {
+    const scaling = scenarioByName('scaling')
+    const report = await runBench({
+      scenarios: [{ ...scaling, grid: { connections: [5, 10], latencyMs: [5] } }],
+      targets: ['ours', 'ceiling'],
+      serviceMode: 'tsx',
+      durationS: 0.5,
+      warmupS: 0.1
+    })
+
+    expect(liveChildren()).toBe(0)
+    expect(scaling.targets).toEqual(['ours'])
+    for (const c of report.scenarios[0]?.cases ?? []) expect(c.measurements.map((m) => m.target)).toEqual(['ours', 'ceiling'])
+    const markdown = renderMarkdown(report)
+    expect(markdown).toMatch(/\| target \| connections \| upstream latency \|/)
+    expect(markdown).toMatch(/\| ours \| 5 \| 5 ms \|/)
+    expect(markdown).toMatch(/\| ceiling \| 10 \| 5 ms \|/)
   }, 30_000)
 })

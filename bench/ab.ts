@@ -97,11 +97,12 @@ async function main(): Promise<number> {
         console.log(`${build}  ${run.rps.toFixed(0)} req/s  p99 ${run.p99} ms  ${micros(run.cpuMsPerResponse)} of CPU per response`)
       }
     }
-    const of = (build: Run['build']): Run[] => runs.filter((r) => r.build === build)
-    const base = median(of('base').map((r) => r.cpuMsPerResponse))
-    const head = median(of('head').map((r) => r.cpuMsPerResponse))
+    const baseRuns = runs.filter((r) => r.build === 'base')
+    const headRuns = runs.filter((r) => r.build === 'head')
+    const base = median(baseRuns.map((r) => r.cpuMsPerResponse))
+    const head = median(headRuns.map((r) => r.cpuMsPerResponse))
     // Each pair ran back to back, so its ratio is the least touched by the machine's drift.
-    const ratios = of('head').map((h, i) => h.cpuMsPerResponse / (of('base')[i] as Run).cpuMsPerResponse)
+    const ratios = headRuns.map((h, i) => h.cpuMsPerResponse / (baseRuns[i] as Run).cpuMsPerResponse)
     console.log(`\n${values.scenario}, medians of ${pairs}: base ${micros(base)}, working tree ${micros(head)} of CPU per response (${percent(head / base)})`)
     console.log(`working tree ÷ base, pair by pair: ${ratios.map((r) => r.toFixed(2)).join(', ')} (median ${percent(median(ratios))})`)
     return 0

@@ -12,6 +12,8 @@ import { cpuMsPerResponse } from './report.js'
 // `npm run bench:ab -- --base REF`: our service at REF against the working tree, in alternating
 // runs of one scenario. On a shared VM the machine's own speed drifts by up to 2× within minutes,
 // so figures from an earlier run say little about a change; runs taken in turn (ABBA order) do.
+// The working tree's harness drives both builds (`--service-root`): the same mock, load and
+// settings, and commits from before bench/ existed can be measured too.
 
 const HELP = `usage: npm run bench:ab -- --base REF [options]
   --base REF        the commit to compare the working tree with (built in a temporary git worktree)
@@ -21,7 +23,7 @@ const HELP = `usage: npm run bench:ab -- --base REF [options]
   --env KEY=VALUE   extra service environment for both builds (repeatable)
   --service MODE    dist (default: both builds compiled first) or tsx (src/ through tsx, no build;
                     slower, for checking the tool itself)
-  REF must already have bench/run.ts with --scenario, --target, --duration and --out.`
+  REF only needs \`npm run build\` to give dist/server.js (or src/server.ts for --service tsx).`
 
 const exec = promisify(execFile)
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -54,9 +56,10 @@ async function prepareBase(dir: string): Promise<void> {
 }
 
 async function measure(build: Run['build'], tree: string, outDir: string): Promise<Run> {
-  const args = ['bench/run.ts', '--scenario', values.scenario, '--target', 'ours', '--duration', values.duration, '--service', values.service, '--out', outDir]
+  const args = ['bench/run.ts', '--scenario', values.scenario, '--target', 'ours', '--duration', values.duration,
+    '--service', values.service, '--service-root', tree, '--out', outDir]
   for (const pair of values.env ?? []) args.push('--env', pair)
-  await exec(join(REPO_ROOT, 'node_modules/.bin/tsx'), args, { cwd: tree, maxBuffer: 64 * 1024 * 1024 })
+  await exec(join(REPO_ROOT, 'node_modules/.bin/tsx'), args, { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 })
   const report = JSON.parse(await readFile(join(outDir, 'partial', `${values.scenario}.json`), 'utf8')) as BenchReport
   const ours = report.scenarios[0]?.cases[0]?.measurements.find((m) => m.target === 'ours')
   if (ours === undefined) throw new Error(`no measurement of ours in ${values.scenario}`)

@@ -13,6 +13,8 @@ import type { ServiceMode, TargetName } from './target-specs.js'
 export interface BenchOptions {
   readonly scenarios: readonly Scenario[]
   readonly serviceMode: ServiceMode
+  /** Another checkout whose build is measured as ours (default: this one). */
+  readonly serviceRoot?: string
   /** Overrides every scenario's duration (seconds). */
   readonly durationS?: number
   /** Seconds of load before each measurement, discarded. Default 2. */
@@ -106,7 +108,11 @@ async function runScenario(scenario: Scenario, options: BenchOptions, log: (line
           ...(scenario.amount === undefined ? {} : { amount: scenario.amount }),
           isbn: scenario.isbn,
           serviceEnv: { ...scenario.serviceEnv, ...options.serviceEnv },
-          launch: { serviceMode: options.serviceMode, ...(options.profileDir === undefined ? {} : { profileDir: options.profileDir }) }
+          launch: {
+            serviceMode: options.serviceMode,
+            ...(options.serviceRoot === undefined ? {} : { serviceRoot: options.serviceRoot }),
+            ...(options.profileDir === undefined ? {} : { profileDir: options.profileDir })
+          }
         })
         log(`    ${Math.round(m.load.rps)} req/s, p50 ${m.load.latencyMs.p50} ms, p99 ${m.load.latencyMs.p99} ms, errors ${m.load.errors + m.load.timeouts}, non-2xx ${m.load.non2xx}`)
         runs.get(target)?.push(m)

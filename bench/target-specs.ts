@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Source } from './latency.js'
 
@@ -12,6 +13,8 @@ export type ServiceMode = 'dist' | 'tsx'
 
 export interface TargetLaunch {
   readonly serviceMode: ServiceMode
+  /** Checkout whose dist/ (or src/) is our service; default this one. bench:ab points it at another commit. */
+  readonly serviceRoot?: string
   /** Directory for `--cpu-prof`, when our service is being profiled. */
   readonly profileDir?: string
 }
@@ -26,6 +29,7 @@ export interface TargetSpec {
 }
 
 const root = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url))
+const inService = (serviceRoot: string | undefined, path: string): string => serviceRoot === undefined ? root(path) : join(serviceRoot, path)
 const bench = (file: string): string[] => ['--import', 'tsx', root(`bench/targets/${file}`)]
 
 export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
@@ -33,11 +37,11 @@ export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
     name: 'ours',
     label: 'book-aggregator',
     api: 'rest',
-    nodeArgs: ({ serviceMode, profileDir }) => [
+    nodeArgs: ({ serviceMode, serviceRoot, profileDir }) => [
       // As `npm start` and the Dockerfile run it (see README, Performance).
       '--max-semi-space-size=32',
       ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
-      ...(serviceMode === 'dist' ? [root('dist/server.js')] : ['--import', 'tsx', root('src/server.ts')])
+      ...(serviceMode === 'dist' ? [inService(serviceRoot, 'dist/server.js')] : ['--import', 'tsx', inService(serviceRoot, 'src/server.ts')])
     ]
   },
   ceiling: { name: 'ceiling', label: '(a) ceiling: bare Fastify, no upstreams', api: 'rest', nodeArgs: () => bench('ceiling.ts') },

@@ -1,3 +1,6 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runBench } from '../../bench/harness.js'
 import { liveChildren, stopAll } from '../../bench/processes.js'
@@ -65,5 +68,32 @@ describe('bench harness smoke test', () => {
     expect(markdown).toMatch(/\| target \| connections \| upstream latency \|/)
     expect(markdown).toMatch(/\| ours \| 5 \| 5 ms \|/)
     expect(markdown).toMatch(/\| ceiling \| 10 \| 5 ms \|/)
+  }, 30_000)
+
+  it('measures the build in another checkout as ours when given its root (bench:ab\'s base)', async () => {
+    // A "checkout" whose service answers every request itself: if the harness ran ours from
+    // this repository instead, the mock upstreams would see calls.
+    const root = await mkdtemp(join(tmpdir(), 'bench-service-root-'))
+    try {
+      await mkdir(join(root, 'src'))
+      await writeFile(join(root, 'src/server.ts'), [
+        "import { createServer } from 'node:http'",
+        "createServer((_req, res) => res.end('{}')).listen(Number(process.env.PORT), process.env.HOST)",
+        "process.on('SIGTERM', () => process.exit(0))"
+      ].join('\n'))
+      const report = await runBench({
+        scenarios: [{ ...scenarioByName('fanout'), connections: 5 }],
+        targets: ['ours'],
+        serviceMode: 'tsx',
+        serviceRoot: root,
+        durationS: 0.5,
+        warmupS: 0.1
+      })
+      const [ours] = report.scenarios[0]?.cases[0]?.measurements ?? []
+      expect(ours?.load.requests).toBeGreaterThan(0)
+      expect(ours?.upstreamCalls).toEqual({ publisher: 0, reviews: 0, recommendations: 0 })
+    } finally {
+      await rm(root, { recursive: true, force: true })
+    }
   }, 30_000)
 })

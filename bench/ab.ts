@@ -5,9 +5,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, promisify } from 'node:util'
-import { runCli } from './cli.js'
+import { parseEnvPairs, runCli } from './cli.js'
 import type { BenchReport } from './harness.js'
+import { interleavedAb } from './interleave.js'
 import { cpuMsPerResponse } from './report.js'
+import { scenarioByName } from './scenarios.js'
+import type { ServiceMode } from './target-specs.js'
 
 // `npm run bench:ab -- --base REF`: our service at REF against the working tree, in alternating
 // runs of one scenario. On a shared VM the machine's own speed drifts by up to 2× within minutes,
@@ -23,6 +26,9 @@ const HELP = `usage: npm run bench:ab -- --base REF [options]
   --env KEY=VALUE   extra service environment for both builds (repeatable)
   --service MODE    dist (default: both builds compiled first) or tsx (src/ through tsx, no build;
                     slower, for checking the tool itself)
+  --interleave      both builds run at once and the load switches between them every --slice
+                    seconds, --pairs times each way: the machine drifts less within a pair
+  --slice S         seconds per slice with --interleave (default 3)
   REF only needs \`npm run build\` to give dist/server.js (or src/server.ts for --service tsx).`
 
 const exec = promisify(execFile)
@@ -43,6 +49,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '8' },
     env: { type: 'string', multiple: true },
     service: { type: 'string', default: 'dist' },
+    interleave: { type: 'boolean', default: false },
+    slice: { type: 'string', default: '3' },
     help: { type: 'boolean', default: false }
   }
 })
@@ -75,6 +83,25 @@ function median(xs: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] as number : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
+async function compareInterleaved(baseTree: string, pairs: number): Promise<number> {
+  const sliceS = Number(values.slice)
+  if (!(sliceS > 0)) throw new Error(`--slice must be a positive number of seconds, got "${values.slice}"`)
+  const result = await interleavedAb({
+    scenario: scenarioByName(values.scenario),
+    roots: [baseTree, REPO_ROOT],
+    serviceMode: values.service as ServiceMode,
+    slices: pairs,
+    sliceS,
+    warmupS: 2,
+    serviceEnv: parseEnvPairs(values.env),
+    log: (line) => console.log(line)
+  })
+  const { baseMicros, headMicros, pairRatios } = result
+  console.log(`\n${values.scenario}, interleaved, ${pairs} slices of ${sliceS} s each: base ${baseMicros} µs, working tree ${headMicros} µs of CPU per response (${percent(headMicros / baseMicros)})`)
+  console.log(`working tree ÷ base, pair by pair: ${pairRatios.map((r) => r.toFixed(2)).join(', ')} (median ${percent(median(pairRatios))})`)
+  return 0
+}
+
 async function main(): Promise<number> {
   if (values.help || values.base === undefined) {
     console.log(HELP)
@@ -91,6 +118,7 @@ async function main(): Promise<number> {
     await exec('git', ['worktree', 'add', '--detach', baseTree, values.base], { cwd: REPO_ROOT })
     await prepareBase(baseTree)
     if (values.service === 'dist') await exec('npm', ['run', 'build'], { cwd: REPO_ROOT })
+    if (values.interleave) return await compareInterleaved(baseTree, pairs)
     const runs: Run[] = []
     for (let i = 0; i < pairs; i++) {
       const order: Array<[Run['build'], string]> = [['base', baseTree], ['head', REPO_ROOT]]

@@ -34,4 +34,22 @@ describe('bench:ab smoke test', () => {
     expect(stdout).toMatch(/working tree ÷ base, pair by pair: [\d.]+ \(median [+-]\d+%\)/)
     expect(await worktrees()).toEqual(before)
   }, 90_000)
+
+  it('interleaves the two builds, running side by side, slice by slice', async () => {
+    const before = await worktrees()
+    const { stdout } = await exec(TSX, [
+      'bench/ab.ts', '--base', 'HEAD', '--scenario', 'cache-hit', '--pairs', '2', '--interleave', '--slice', '1', '--service', 'tsx'
+    ], { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 })
+
+    const runs = stdout.split('\n').filter((line) => /^(base|head) /.test(line))
+    expect(runs.map((line) => line.split(' ')[0])).toEqual(['base', 'head', 'head', 'base'])
+    for (const line of runs) {
+      const [, rps, cpu] = /(\d+) req\/s .* (\d+) µs of CPU per response/.exec(line) ?? []
+      expect(Number(rps), line).toBeGreaterThan(0)
+      expect(Number(cpu), line).toBeGreaterThan(0)
+    }
+    expect(stdout).toMatch(/cache-hit, interleaved, 2 slices of 1 s each: base \d+ µs, working tree \d+ µs of CPU per response \([+-]\d+%\)/)
+    expect(stdout).toMatch(/pair by pair: [\d.]+, [\d.]+ \(median [+-]\d+%\)/)
+    expect(await worktrees()).toEqual(before)
+  }, 90_000)
 })

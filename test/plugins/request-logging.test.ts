@@ -47,6 +47,21 @@ describe('request logging', () => {
     expect(JSON.stringify(lines[0])).not.toContain('secret')
   })
 
+  it('logs the trace id the upstreams received, whether the caller sent one or not', async () => {
+    for (const traceparent of [undefined, '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01']) {
+      const logs = captureLogs()
+      rig = await startRig({}, { LOG_LEVEL: 'debug', CACHE_ENABLED: 'false', HEDGE_ENABLED: 'false' }, { logStream: logs.stream })
+      await rig.app.inject({ method: 'GET', url: `/books/${DUNE}`, headers: traceparent === undefined ? {} : { traceparent } })
+      const [line] = logs.lines.filter((l) => l.msg === 'request completed')
+      const sent = String(rig.upstreams.publisher.requests[0]?.headers.traceparent).split('-')[1]
+      expect(line?.traceId).toMatch(/^[0-9a-f]{32}$/)
+      expect(line?.traceId).toBe(sent)
+      if (traceparent !== undefined) expect(sent).toBe('4bf92f3577b34da6a3ce929d0e0e4736')
+      await rig.close()
+      rig = undefined
+    }
+  })
+
   it('logs a partial answer at info, naming the failed source', async () => {
     const lines = await requestLines('info', { reviews: { kind: 'json', status: 500, body: {} } })
     expect(lines).toHaveLength(1)

@@ -26,8 +26,9 @@ const HELP = `usage: npm run bench:ab -- --base REF [options]
   --env KEY=VALUE   extra service environment for both builds (repeatable)
   --service MODE    dist (default: both builds compiled first) or tsx (src/ through tsx, no build;
                     slower, for checking the tool itself)
-  --interleave      both builds run at once and the load switches between them every --slice
-                    seconds, --pairs times each way: the machine drifts less within a pair
+  --interleave      --pairs rounds, each with a fresh process of both builds running at once and
+                    the load switching between them every --slice seconds (ABBA): the machine
+                    drifts less within a round, and rounds sample each process's own luck
   --slice S         seconds per slice with --interleave (default 3)
   REF only needs \`npm run build\` to give dist/server.js (or src/server.ts for --service tsx).`
 
@@ -90,15 +91,15 @@ async function compareInterleaved(baseTree: string, pairs: number): Promise<numb
     scenario: scenarioByName(values.scenario),
     roots: [baseTree, REPO_ROOT],
     serviceMode: values.service as ServiceMode,
-    slices: pairs,
+    rounds: pairs,
     sliceS,
     warmupS: 2,
     serviceEnv: parseEnvPairs(values.env),
     log: (line) => console.log(line)
   })
-  const { baseMicros, headMicros, pairRatios } = result
-  console.log(`\n${values.scenario}, interleaved, ${pairs} slices of ${sliceS} s each: base ${baseMicros} µs, working tree ${headMicros} µs of CPU per response (${percent(headMicros / baseMicros)})`)
-  console.log(`working tree ÷ base, pair by pair: ${pairRatios.map((r) => r.toFixed(2)).join(', ')} (median ${percent(median(pairRatios))})`)
+  const { baseMicros, headMicros, roundRatios } = result
+  console.log(`\n${values.scenario}, interleaved, ${pairs} rounds of 4 × ${sliceS} s: base ${baseMicros} µs, working tree ${headMicros} µs of CPU per response (${percent(headMicros / baseMicros)})`)
+  console.log(`working tree ÷ base, round by round: ${roundRatios.map((r) => r.toFixed(2)).join(', ')} (median ${percent(median(roundRatios))})`)
   return 0
 }
 

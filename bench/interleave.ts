@@ -1,7 +1,7 @@
-import { startMock } from './mock-control.js'
+import { startMock, type MockUpstream } from './mock-control.js'
 import { runLoad } from './load.js'
 import { PROBE_NODE_ARGS } from './memory-probe.js'
-import { freePort, spawnNode, stopChild, waitForHttp, type Child } from './processes.js'
+import { freePort, pinToCpu, spawnNode, stopChild, waitForHttp, type Child } from './processes.js'
 import { sampleProc } from './proc-stats.js'
 import type { Scenario } from './scenario-types.js'
 import { BENCH_SERVICE_ENV, TARGETS, targetEnv, type ServiceMode } from './target-specs.js'
@@ -9,15 +9,20 @@ import { BENCH_SERVICE_ENV, TARGETS, targetEnv, type ServiceMode } from './targe
 // Two builds of our service running side by side against one mock, the load switching from one
 // to the other every few seconds (ABBA). On a shared VM the machine's speed drifts within
 // minutes; slices this short see nearly the same machine, so their ratio is the change's.
-// The idle build waits on its sockets meanwhile and uses next to no CPU.
+// The idle build waits on its sockets meanwhile and uses next to no CPU. Where it can, it pins
+// both builds to one CPU and the mock and the load generator to the other.
+// A process's own luck (JIT and heap decisions) also moves its cost by up to ±30% for its
+// whole life, measured with the same build in both slots; so each round starts both afresh,
+// and the rounds' median is the figure.
 
 export interface InterleaveOptions {
   readonly scenario: Scenario
   /** Checkouts whose builds are compared: [base, head]. */
   readonly roots: readonly [string, string]
   readonly serviceMode: ServiceMode
-  /** Slices of load per build. */
-  readonly slices: number
+  /** Rounds, each with a fresh process of each build. */
+  readonly rounds: number
+  /** Seconds per slice; each round has two slices of each build, ABBA. */
   readonly sliceS: number
   readonly warmupS: number
   readonly serviceEnv?: Readonly<Record<string, string>>
@@ -25,6 +30,7 @@ export interface InterleaveOptions {
 }
 
 export interface Slice {
+  readonly round: number
   readonly build: 'base' | 'head'
   readonly responses: number
   readonly cpuMs: number
@@ -35,8 +41,8 @@ export interface InterleaveResult {
   /** CPU µs per response over all slices of each build. */
   readonly baseMicros: number
   readonly headMicros: number
-  /** head ÷ base of each back-to-back pair of slices. */
-  readonly pairRatios: readonly number[]
+  /** head ÷ base of each round (CPU per response over its slices). */
+  readonly roundRatios: readonly number[]
 }
 
 interface Running {
@@ -44,10 +50,25 @@ interface Running {
   readonly url: string
 }
 
+const SLICE_ORDER: ReadonlyArray<Slice['build']> = ['base', 'head', 'head', 'base']
+
 export async function interleavedAb(options: InterleaveOptions): Promise<InterleaveResult> {
   const { scenario } = options
   if (scenario.grid !== undefined) throw new Error(`${scenario.name} is a grid; pick a scenario with one case`)
   const mock = await startMock(scenario.latency)
+  try {
+    const slices: Slice[] = []
+    for (let round = 0; round < options.rounds; round++) {
+      slices.push(...await runRound(options, mock, round))
+    }
+    return summarize(slices)
+  } finally {
+    await mock.stop()
+  }
+}
+
+async function runRound(options: InterleaveOptions, mock: MockUpstream, round: number): Promise<Slice[]> {
+  const { scenario } = options
   const started: Running[] = []
   try {
     for (const root of options.roots) {
@@ -58,42 +79,42 @@ export async function interleavedAb(options: InterleaveOptions): Promise<Interle
       started.push({ child, url })
       await waitForHttp(child, `${url}/healthz`)
     }
+    const pinned = started.every((s) => pinToCpu(s.child.pid, 1)) && pinToCpu(mock.child.pid, 0) && pinToCpu(process.pid, 0)
+    if (round === 0) options.log?.(pinned ? 'both builds pinned to CPU 1, the mock and the load generator to CPU 0' : 'not pinned to CPUs (no taskset or one CPU)')
     const load = (target: Running, durationS: number, isbn = scenario.isbn) =>
       runLoad({ url: target.url, api: 'rest', connections: scenario.connections, isbn, durationS })
     // Random ISBNs, as the one-at-a-time harness warms up: JIT and pools, no primed cache.
     for (const target of started) if (options.warmupS > 0) await load(target, options.warmupS, 'random')
 
     const slices: Slice[] = []
-    for (let i = 0; i < options.slices; i++) {
-      const order: Array<Slice['build']> = i % 2 === 0 ? ['base', 'head'] : ['head', 'base']
-      for (const build of order) {
-        const target = started[build === 'base' ? 0 : 1] as Running
-        const before = sampleProc(target.child.pid)
-        const result = await load(target, options.sliceS)
-        const after = sampleProc(target.child.pid)
-        if (before === null || after === null) throw new Error(`the ${build} build exited during the run`)
-        const slice = { build, responses: result.requests, cpuMs: after.cpuMs - before.cpuMs }
-        slices.push(slice)
-        options.log?.(`${build}  ${Math.round(result.rps)} req/s  ${micros(slice)} µs of CPU per response`)
-      }
+    for (const build of round % 2 === 0 ? SLICE_ORDER : [...SLICE_ORDER].reverse()) {
+      const target = started[build === 'base' ? 0 : 1] as Running
+      const before = sampleProc(target.child.pid)
+      const result = await load(target, options.sliceS)
+      const after = sampleProc(target.child.pid)
+      if (before === null || after === null) throw new Error(`the ${build} build exited during the run`)
+      const slice = { round, build, responses: result.requests, cpuMs: after.cpuMs - before.cpuMs }
+      slices.push(slice)
+      options.log?.(`${build}  ${Math.round(result.rps)} req/s  ${micros(slice)} µs of CPU per response  (round ${round + 1})`)
     }
-    return summarize(slices)
+    return slices
   } finally {
     await Promise.all(started.map((s) => stopChild(s.child)))
-    await mock.stop()
   }
 }
 
 const micros = (s: Pick<Slice, 'cpuMs' | 'responses'>): number => Math.round((1000 * s.cpuMs) / Math.max(1, s.responses))
 
+function totalMicros(slices: readonly Slice[], build: Slice['build']): number {
+  const mine = slices.filter((s) => s.build === build)
+  return micros({ cpuMs: mine.reduce((sum, s) => sum + s.cpuMs, 0), responses: mine.reduce((sum, s) => sum + s.responses, 0) })
+}
+
 export function summarize(slices: readonly Slice[]): InterleaveResult {
-  const total = (build: Slice['build']) => slices.filter((s) => s.build === build)
-    .reduce((sum, s) => ({ cpuMs: sum.cpuMs + s.cpuMs, responses: sum.responses + s.responses }), { cpuMs: 0, responses: 0 })
-  const pairRatios: number[] = []
-  for (let i = 0; i + 1 < slices.length; i += 2) {
-    const [a, b] = [slices[i] as Slice, slices[i + 1] as Slice]
-    const [base, head] = a.build === 'base' ? [a, b] : [b, a]
-    pairRatios.push(micros(head) / micros(base))
-  }
-  return { slices, baseMicros: micros(total('base')), headMicros: micros(total('head')), pairRatios }
+  const rounds = [...new Set(slices.map((s) => s.round))]
+  const roundRatios = rounds.map((round) => {
+    const mine = slices.filter((s) => s.round === round)
+    return totalMicros(mine, 'head') / totalMicros(mine, 'base')
+  })
+  return { slices, baseMicros: totalMicros(slices, 'base'), headMicros: totalMicros(slices, 'head'), roundRatios }
 }

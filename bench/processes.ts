@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
+import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 
 // Every process the harness starts goes through here and is remembered until it exits, so a
@@ -131,4 +132,18 @@ export async function readyLine<T>(child: Child, timeoutMs = 20_000): Promise<T>
       }
     })
   })
+}
+
+/**
+ * Pins a process and all its threads to one CPU (Linux `taskset`); false where that is not
+ * possible (no taskset, one CPU), and the caller goes on unpinned.
+ */
+export function pinToCpu(pid: number, cpu: number): boolean {
+  if (availableParallelism() < 2) return false
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
 }

@@ -2,16 +2,20 @@ import { describe, expect, it } from 'vitest'
 import { summarize, type Slice } from '../../bench/interleave.js'
 
 describe('interleaved A/B summary', () => {
-  it('totals CPU per response per build and pairs back-to-back slices whichever ran first', () => {
+  it('totals CPU per response per build, and per round over its slices whichever ran first', () => {
     const slices: Slice[] = [
-      { build: 'base', responses: 1000, cpuMs: 100 }, // 100 µs
-      { build: 'head', responses: 1000, cpuMs: 80 }, // 80 µs
-      { build: 'head', responses: 2000, cpuMs: 180 }, // 90 µs
-      { build: 'base', responses: 2000, cpuMs: 240 } // 120 µs
+      { round: 0, build: 'base', responses: 1000, cpuMs: 100 },
+      { round: 0, build: 'head', responses: 1000, cpuMs: 80 },
+      { round: 0, build: 'head', responses: 1000, cpuMs: 80 },
+      { round: 0, build: 'base', responses: 1000, cpuMs: 100 }, // round 0: 80 ÷ 100 µs
+      { round: 1, build: 'head', responses: 2000, cpuMs: 180 },
+      { round: 1, build: 'base', responses: 2000, cpuMs: 240 },
+      { round: 1, build: 'base', responses: 2000, cpuMs: 240 },
+      { round: 1, build: 'head', responses: 2000, cpuMs: 180 } // round 1: 90 ÷ 120 µs
     ]
     const result = summarize(slices)
-    expect(result.baseMicros).toBe(113) // 340 ms over 3000 responses
-    expect(result.headMicros).toBe(87) // 260 ms over 3000
-    expect(result.pairRatios).toEqual([0.8, 0.75])
+    expect(result.baseMicros).toBe(113) // 680 ms over 6000 responses
+    expect(result.headMicros).toBe(87) // 520 ms over 6000
+    expect(result.roundRatios).toEqual([0.8, 0.75])
   })
 })

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Dispatcher } from 'undici'
 
@@ -91,7 +91,7 @@ export function exchangeJson(dispatcher: Dispatcher, request: JsonRequest): Prom
           finish({ kind: 'unusable', detail: 'body is not valid JSON' })
           return
         }
-        finish({ kind: 'json', value, digest: createHash('sha1').update(raw).digest('base64url') })
+        finish({ kind: 'json', value, digest: hash('sha1', raw, 'base64url') })
       },
       onResponseError(_controller, error) {
         finish(signal.aborted ? { reject: signal.reason } : { kind: 'failed', error })

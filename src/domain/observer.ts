@@ -1,4 +1,5 @@
 import type { CacheState } from './outcome.js'
+import type { SourceName } from './sources.js'
 
 /**
  * What the upstream, cache and policy layers report as they work. The metrics plugin
@@ -14,7 +15,7 @@ export interface UpstreamObserver {
   hedgeSkippedBusy(source: string): void
   /** A caller joined an upstream call already in flight. */
   coalesced(source: string): void
-  cache(source: string, state: CacheState): void
+  cache(source: SourceName, state: CacheState): void
 }
 
 export const NO_OBSERVER: UpstreamObserver = {

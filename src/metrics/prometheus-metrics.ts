@@ -24,6 +24,7 @@ export class PrometheusMetrics implements UpstreamObserver {
   private readonly httpDuration: Histogram<'route' | 'method' | 'status_code'>
   private readonly upstreamDuration: Histogram<'source' | 'outcome'>
   private readonly cacheResults: Counter<'source' | 'result'>
+  private readonly cacheCounts = new PendingCacheCounts()
   private readonly coalescedCalls: Counter<'source'>
   private readonly retries: Counter<'source'>
   private readonly hedgesSent: Counter<'source'>
@@ -42,7 +43,20 @@ export class PrometheusMetrics implements UpstreamObserver {
       name: `${PREFIX}upstream_request_duration_seconds`, help: 'Upstream HTTP requests (hedges and retries included) by source and outcome',
       labelNames: ['source', 'outcome'], buckets: LATENCY_BUCKETS, registers
     })
-    this.cacheResults = new Counter({ name: `${PREFIX}cache_requests_total`, help: 'Cache lookups by source and result (hit, stale, miss)', labelNames: ['source', 'result'], registers })
+    const cacheCounts = this.cacheCounts
+    this.cacheResults = new Counter({
+      name: `${PREFIX}cache_requests_total`, help: 'Cache lookups by source and result (hit, stale, miss)', labelNames: ['source', 'result'], registers,
+      // Counted in plain integers per lookup (three per answer) and handed over at scrape time:
+      // prom-client builds a label key on every inc.
+      collect() {
+        for (const source of SOURCE_NAMES) {
+          for (const result of CACHE_STATES) {
+            const count = cacheCounts.take(source, result)
+            if (count > 0) this.inc({ source, result }, count)
+          }
+        }
+      }
+    })
     this.coalescedCalls = new Counter({ name: `${PREFIX}upstream_coalesced_total`, help: 'Calls that joined an upstream request already in flight', labelNames: ['source'], registers })
     this.retries = new Counter({ name: `${PREFIX}upstream_retries_total`, help: 'Retries sent', labelNames: ['source'], registers })
     this.hedgesSent = new Counter({ name: `${PREFIX}upstream_hedges_sent_total`, help: 'Hedged (duplicate) requests sent', labelNames: ['source'], registers })
@@ -52,7 +66,7 @@ export class PrometheusMetrics implements UpstreamObserver {
     })
     this.rejected = new Counter({ name: `${PREFIX}http_rejected_total`, help: 'Requests refused before any work: rate_limited or shed', labelNames: ['reason'], registers })
     for (const source of SOURCE_NAMES) {
-      for (const result of ['hit', 'stale', 'miss']) this.cacheResults.inc({ source, result }, 0)
+      for (const result of CACHE_STATES) this.cacheResults.inc({ source, result }, 0)
       for (const counter of [this.coalescedCalls, this.retries, this.hedgesSent, this.hedgesWon, this.hedgesSkippedBusy]) counter.inc({ source }, 0)
     }
     for (const reason of ['rate_limited', 'shed']) this.rejected.inc({ reason }, 0)
@@ -102,7 +116,25 @@ export class PrometheusMetrics implements UpstreamObserver {
     this.coalescedCalls.inc({ source })
   }
 
-  cache(source: string, state: CacheState): void {
-    this.cacheResults.inc({ source, result: state })
+  cache(source: SourceName, state: CacheState): void {
+    this.cacheCounts.add(source, state)
+  }
+}
+
+const CACHE_STATES: readonly CacheState[] = ['hit', 'stale', 'miss']
+
+/** Cache lookups since the last scrape, by source and result; taking a count resets it. */
+class PendingCacheCounts {
+  private readonly counts = Object.fromEntries(SOURCE_NAMES.map((source) =>
+    [source, { hit: 0, stale: 0, miss: 0 }])) as Record<SourceName, Record<CacheState, number>>
+
+  add(source: SourceName, state: CacheState): void {
+    this.counts[source][state]++
+  }
+
+  take(source: SourceName, state: CacheState): number {
+    const count = this.counts[source][state]
+    this.counts[source][state] = 0
+    return count
   }
 }

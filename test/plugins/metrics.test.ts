@@ -53,6 +53,22 @@ describe('GET /metrics', () => {
     expect([...m.keys()].some((key) => key.includes(DUNE))).toBe(false)
   })
 
+  it('keeps cache counts running totals from one scrape to the next', async () => {
+    rig = await startRig()
+    await rig.app.inject({ method: 'GET', url: `/books/${DUNE}` })
+    const first = await scrape()
+    await rig.app.inject({ method: 'GET', url: `/books/${DUNE}` })
+    await rig.app.inject({ method: 'GET', url: `/books/${DUNE}` })
+    const second = await scrape()
+    const third = await scrape()
+
+    const hits = 'book_aggregator_cache_requests_total{source="reviews",result="hit"}'
+    const misses = 'book_aggregator_cache_requests_total{source="reviews",result="miss"}'
+    expect([first.get(misses), first.get(hits)]).toEqual([1, 0])
+    expect([second.get(misses), second.get(hits)]).toEqual([1, 2])
+    expect([third.get(misses), third.get(hits)]).toEqual([1, 2])
+  })
+
   it('counts retries, coalesced calls and rate-limited requests', async () => {
     rig = await startRig({ publisher: { kind: 'json', status: 503, body: {}, delayMs: 50 } }, { RATE_LIMIT_MAX: '3', CACHE_ENABLED: 'false' })
     await Promise.all([1, 2].map(() => rig!.app.inject({ method: 'GET', url: `/books/${DUNE}` })))

@@ -107,6 +107,7 @@ async function runScenario(scenario: Scenario, options: BenchOptions, log: (line
           warmupS: options.warmupS ?? scenario.warmupS ?? 2,
           ...(scenario.amount === undefined ? {} : { amount: scenario.amount }),
           isbn: scenario.isbn,
+          warmupIsbn: scenario.warmupIsbn ?? 'random',
           serviceEnv: { ...scenario.serviceEnv, ...options.serviceEnv },
           launch: {
             serviceMode: options.serviceMode,

@@ -83,8 +83,7 @@ async function runRound(options: InterleaveOptions, mock: MockUpstream, round: n
     if (round === 0) options.log?.(pinned ? 'both builds pinned to CPU 1, the mock and the load generator to CPU 0' : 'not pinned to CPUs (no taskset or one CPU)')
     const load = (target: Running, durationS: number, isbn = scenario.isbn) =>
       runLoad({ url: target.url, api: 'rest', connections: scenario.connections, isbn, durationS })
-    // Random ISBNs, as the one-at-a-time harness warms up: JIT and pools, no primed cache.
-    for (const target of started) if (options.warmupS > 0) await load(target, options.warmupS, 'random')
+    for (const target of started) if (options.warmupS > 0) await load(target, options.warmupS, scenario.warmupIsbn ?? 'random')
 
     const slices: Slice[] = []
     for (const build of round % 2 === 0 ? SLICE_ORDER : [...SLICE_ORDER].reverse()) {

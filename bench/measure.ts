@@ -18,6 +18,7 @@ export interface MeasureInput {
   readonly warmupS: number
   readonly amount?: number
   readonly isbn: IsbnMode
+  readonly warmupIsbn: IsbnMode
   readonly serviceEnv: Readonly<Record<string, string>>
   readonly launch: TargetLaunch
 }
@@ -35,10 +36,10 @@ export async function measureTarget(input: MeasureInput): Promise<Measurement> {
     await waitForHttp(child, `${url}/healthz`)
     const plan = { url, api: spec.api, connections: input.connections }
     // Warm-up is for the JIT and the upstream pools, at no more than 100 connections: an
-    // overload here (breakers opening, queues filling) would bleed into the measured run. It
-    // uses random ISBNs so it never primes a cache for the fixed-ISBN scenarios.
+    // overload here (breakers opening, queues filling) would bleed into the measured run. Its
+    // ISBNs are the scenario's choice (random unless it measures a warm cache).
     if (input.warmupS > 0) {
-      await runLoad({ ...plan, connections: Math.min(plan.connections, 100), isbn: 'random', durationS: input.warmupS })
+      await runLoad({ ...plan, connections: Math.min(plan.connections, 100), isbn: input.warmupIsbn, durationS: input.warmupS })
       // autocannon drops its sockets mid-request when it stops: give the target a moment to
       // finish that abandoned work so it does not bill the measured run.
       await new Promise((resolve) => setTimeout(resolve, Math.min(500, input.warmupS * 250)))

@@ -18,6 +18,12 @@ export interface Scenario {
   /** A fixed number of requests instead of a duration (e.g. all at once for coalescing). */
   readonly amount?: number
   readonly isbn: IsbnMode
+  /**
+   * ISBNs of the warm-up load. Default `random`: the JIT and the pools warm up and no cache is
+   * primed (coalesce needs a cold one). `fixed` for a scenario that measures a warm cache, so
+   * the code it measures is the code that warmed up.
+   */
+  readonly warmupIsbn?: IsbnMode
   readonly targets: readonly TargetName[]
   /** Extra environment for our service only (cache, resilience settings…). */
   readonly serviceEnv?: Readonly<Record<string, string>>

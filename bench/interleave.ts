@@ -1,10 +1,10 @@
 import { startMock, type MockUpstream } from './mock-control.js'
 import { runLoad } from './load.js'
-import { PROBE_NODE_ARGS } from './memory-probe.js'
-import { freePort, pinToCpu, spawnNode, stopChild, waitForHttp, type Child } from './processes.js'
+import { startTarget, type StartedTarget } from './measure.js'
+import { pinToCpu, stopChild } from './processes.js'
 import { sampleProc } from './proc-stats.js'
 import type { Scenario } from './scenario-types.js'
-import { BENCH_SERVICE_ENV, TARGETS, targetEnv, type ServiceMode } from './target-specs.js'
+import type { ServiceMode } from './target-specs.js'
 
 // Two builds of our service running side by side against one mock, the load switching from one
 // to the other every few seconds (ABBA). On a shared VM the machine's speed drifts within
@@ -45,11 +45,6 @@ export interface InterleaveResult {
   readonly roundRatios: readonly number[]
 }
 
-interface Running {
-  readonly child: Child
-  readonly url: string
-}
-
 const SLICE_ORDER: ReadonlyArray<Slice['build']> = ['base', 'head', 'head', 'base']
 
 export async function interleavedAb(options: InterleaveOptions): Promise<InterleaveResult> {
@@ -69,25 +64,21 @@ export async function interleavedAb(options: InterleaveOptions): Promise<Interle
 
 async function runRound(options: InterleaveOptions, mock: MockUpstream, round: number): Promise<Slice[]> {
   const { scenario } = options
-  const started: Running[] = []
+  const started: StartedTarget[] = []
   try {
+    const serviceEnv = { ...scenario.serviceEnv, ...options.serviceEnv }
     for (const root of options.roots) {
-      const port = await freePort()
-      const env = targetEnv(port, mock.urls, { ...BENCH_SERVICE_ENV, ...scenario.serviceEnv, ...options.serviceEnv })
-      const child = spawnNode('ours', [...PROBE_NODE_ARGS, ...TARGETS.ours.nodeArgs({ serviceMode: options.serviceMode, serviceRoot: root })], { env, stdout: 'ignore', ipc: true })
-      const url = `http://127.0.0.1:${port}`
-      started.push({ child, url })
-      await waitForHttp(child, `${url}/healthz`)
+      started.push(await startTarget('ours', mock, serviceEnv, { serviceMode: options.serviceMode, serviceRoot: root }))
     }
     const pinned = started.every((s) => pinToCpu(s.child.pid, 1)) && pinToCpu(mock.child.pid, 0) && pinToCpu(process.pid, 0)
     if (round === 0) options.log?.(pinned ? 'both builds pinned to CPU 1, the mock and the load generator to CPU 0' : 'not pinned to CPUs (no taskset or one CPU)')
-    const load = (target: Running, durationS: number, isbn = scenario.isbn) =>
+    const load = (target: StartedTarget, durationS: number, isbn = scenario.isbn) =>
       runLoad({ url: target.url, api: 'rest', connections: scenario.connections, isbn, durationS })
     for (const target of started) if (options.warmupS > 0) await load(target, options.warmupS, scenario.warmupIsbn ?? 'random')
 
     const slices: Slice[] = []
     for (const build of round % 2 === 0 ? SLICE_ORDER : [...SLICE_ORDER].reverse()) {
-      const target = started[build === 'base' ? 0 : 1] as Running
+      const target = started[build === 'base' ? 0 : 1] as StartedTarget
       const before = sampleProc(target.child.pid)
       const result = await load(target, options.sliceS)
       const after = sampleProc(target.child.pid)

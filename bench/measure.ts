@@ -2,7 +2,7 @@ import { readHeap, PROBE_NODE_ARGS } from './memory-probe.js'
 import type { MockUpstream } from './mock-control.js'
 import { runLoad, type IsbnMode } from './load.js'
 import { cpuPercent, sampleMachine, sampleProc, watchPeakRss, type ProcSample } from './proc-stats.js'
-import { freePort, spawnNode, stopChild, waitForHttp } from './processes.js'
+import { freePort, spawnNode, stopChild, waitForHttp, type Child } from './processes.js'
 import type { Measurement } from './scenario-types.js'
 import { BENCH_SERVICE_ENV, TARGETS, targetEnv, type TargetLaunch, type TargetName } from './target-specs.js'
 
@@ -26,14 +26,32 @@ export interface MeasureInput {
 const MB = 1024 * 1024
 const mb = (bytes: number): number => Math.round((bytes / MB) * 10) / 10
 
+export interface StartedTarget {
+  readonly child: Child
+  readonly url: string
+}
+
+/** A target process against the mock, answering its health check; stopped again if it never does. */
+export async function startTarget(
+  target: TargetName, mock: MockUpstream, serviceEnv: Readonly<Record<string, string>>, launch: TargetLaunch
+): Promise<StartedTarget> {
+  const port = await freePort()
+  const env = targetEnv(port, mock.urls, target === 'ours' ? { ...BENCH_SERVICE_ENV, ...serviceEnv } : {})
+  const child = spawnNode(target, [...PROBE_NODE_ARGS, ...TARGETS[target].nodeArgs(launch)], { env, stdout: 'ignore', ipc: true })
+  const url = `http://127.0.0.1:${port}`
+  try {
+    await waitForHttp(child, `${url}/healthz`)
+  } catch (error) {
+    await stopChild(child)
+    throw error
+  }
+  return { child, url }
+}
+
 export async function measureTarget(input: MeasureInput): Promise<Measurement> {
   const spec = TARGETS[input.target]
-  const port = await freePort()
-  const env = targetEnv(port, input.mock.urls, input.target === 'ours' ? { ...BENCH_SERVICE_ENV, ...input.serviceEnv } : {})
-  const child = spawnNode(input.target, [...PROBE_NODE_ARGS, ...spec.nodeArgs(input.launch)], { env, stdout: 'ignore', ipc: true })
+  const { child, url } = await startTarget(input.target, input.mock, input.serviceEnv, input.launch)
   try {
-    const url = `http://127.0.0.1:${port}`
-    await waitForHttp(child, `${url}/healthz`)
     const plan = { url, api: spec.api, connections: input.connections }
     // Warm-up is for the JIT and the upstream pools, at no more than 100 connections: an
     // overload here (breakers opening, queues filling) would bleed into the measured run. Its

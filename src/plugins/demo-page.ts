@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance, FastifyReply, RouteShorthandOptions } from 'fastify'
 import fp from 'fastify-plugin'
+import { DOCUMENT_HEADERS } from './security-headers.js'
 
 /** `public/` at the project root: the same relative path from `src/plugins` and `dist/plugins`. */
 export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url))
@@ -12,12 +13,13 @@ const ASSET_MAX_AGE_MS = 300_000
 
 // The page renders upstream text, so it gets a strict policy: only our own script and styles, no
 // inline script, images from anywhere over http(s) (book covers), fetch/EventSource to ourselves.
+// On top of helmet's set for documents, which it refines (framing is refused outright).
 const PAGE_HEADERS = {
+  ...DOCUMENT_HEADERS,
+  'x-frame-options': 'DENY',
   'cache-control': 'no-cache',
   'content-security-policy': "default-src 'self'; img-src 'self' https: http: data:; script-src 'self'; " +
-    "style-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff'
+    "style-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 } as const
 
 /**

@@ -3,7 +3,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'bench/results/', 'node_modules/'] },
+  { ignores: ['dist/', 'coverage/', 'bench/results/', 'node_modules/', '.runtime/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -30,6 +30,9 @@ const HELP = `usage: npm run bench:ab -- --base REF [options]
                     the load switching between them every --slice seconds (ABBA): the machine
                     drifts less within a round, and rounds sample each process's own luck
   --slice S         seconds per slice with --interleave (default 3)
+  --base-node PATH  run the base build on this Node.js executable (default: the pinned runtime);
+  --head-node PATH  likewise for the working tree: \`--base HEAD --base-node /usr/bin/node\`
+                    prices a runtime change with the code unchanged
   REF only needs \`npm run build\` to give dist/server.js (or src/server.ts for --service tsx).`
 
 const exec = promisify(execFile)
@@ -52,6 +55,8 @@ const { values } = parseArgs({
     service: { type: 'string', default: 'dist' },
     interleave: { type: 'boolean', default: false },
     slice: { type: 'string', default: '3' },
+    'base-node': { type: 'string' },
+    'head-node': { type: 'string' },
     help: { type: 'boolean', default: false }
   }
 })
@@ -67,6 +72,8 @@ async function prepareBase(dir: string): Promise<void> {
 async function measure(build: Run['build'], tree: string, outDir: string): Promise<Run> {
   const args = ['bench/run.ts', '--scenario', values.scenario, '--target', 'ours', '--duration', values.duration,
     '--service', values.service, '--service-root', tree, '--out', outDir]
+  const nodePath = values[build === 'base' ? 'base-node' : 'head-node']
+  if (nodePath !== undefined) args.push('--service-node', nodePath)
   for (const pair of values.env ?? []) args.push('--env', pair)
   await exec(join(REPO_ROOT, 'node_modules/.bin/tsx'), args, { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 })
   const report = JSON.parse(await readFile(join(outDir, 'partial', `${values.scenario}.json`), 'utf8')) as BenchReport
@@ -90,6 +97,7 @@ async function compareInterleaved(baseTree: string, pairs: number): Promise<numb
   const result = await interleavedAb({
     scenario: scenarioByName(values.scenario),
     roots: [baseTree, REPO_ROOT],
+    nodePaths: [values['base-node'], values['head-node']],
     serviceMode: values.service as ServiceMode,
     rounds: pairs,
     sliceS,

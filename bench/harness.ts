@@ -15,6 +15,8 @@ export interface BenchOptions {
   readonly serviceMode: ServiceMode
   /** Another checkout whose build is measured as ours (default: this one). */
   readonly serviceRoot?: string
+  /** Another Node.js executable for our service (default: the harness's own, the pinned runtime). */
+  readonly serviceNodePath?: string
   /** Overrides every scenario's duration (seconds). */
   readonly durationS?: number
   /** Seconds of load before each measurement, discarded. Default 2. */
@@ -112,6 +114,7 @@ async function runScenario(scenario: Scenario, options: BenchOptions, log: (line
           launch: {
             serviceMode: options.serviceMode,
             ...(options.serviceRoot === undefined ? {} : { serviceRoot: options.serviceRoot }),
+            ...(options.serviceNodePath === undefined ? {} : { nodePath: options.serviceNodePath }),
             ...(options.profileDir === undefined ? {} : { profileDir: options.profileDir })
           }
         })

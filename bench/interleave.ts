@@ -20,6 +20,8 @@ export interface InterleaveOptions {
   /** Checkouts whose builds are compared: [base, head]. */
   readonly roots: readonly [string, string]
   readonly serviceMode: ServiceMode
+  /** Node.js executables for [base, head]; unset: the harness's own. */
+  readonly nodePaths?: readonly [string | undefined, string | undefined]
   /** Rounds, each with a fresh process of each build. */
   readonly rounds: number
   /** Seconds per slice; each round has two slices of each build, ABBA. */
@@ -67,8 +69,9 @@ async function runRound(options: InterleaveOptions, mock: MockUpstream, round: n
   const started: StartedTarget[] = []
   try {
     const serviceEnv = { ...scenario.serviceEnv, ...options.serviceEnv }
-    for (const root of options.roots) {
-      started.push(await startTarget('ours', mock, serviceEnv, { serviceMode: options.serviceMode, serviceRoot: root }))
+    for (const [i, root] of options.roots.entries()) {
+      const nodePath = options.nodePaths?.[i]
+      started.push(await startTarget('ours', mock, serviceEnv, { serviceMode: options.serviceMode, serviceRoot: root, ...(nodePath === undefined ? {} : { nodePath }) }))
     }
     const pinned = started.every((s) => pinToCpu(s.child.pid, 1)) && pinToCpu(mock.child.pid, 0) && pinToCpu(process.pid, 0)
     if (round === 0) options.log?.(pinned ? 'both builds pinned to CPU 1, the mock and the load generator to CPU 0' : 'not pinned to CPUs (no taskset or one CPU)')

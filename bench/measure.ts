@@ -37,7 +37,7 @@ export async function startTarget(
 ): Promise<StartedTarget> {
   const port = await freePort()
   const env = targetEnv(port, mock.urls, target === 'ours' ? { ...BENCH_SERVICE_ENV, ...serviceEnv } : {})
-  const child = spawnNode(target, [...PROBE_NODE_ARGS, ...TARGETS[target].nodeArgs(launch)], { env, stdout: 'ignore', ipc: true })
+  const child = spawnNode(target, [...PROBE_NODE_ARGS, ...TARGETS[target].nodeArgs(launch)], { env, stdout: 'ignore', ipc: true, execPath: launch.nodePath })
   const url = `http://127.0.0.1:${port}`
   try {
     await waitForHttp(child, `${url}/healthz`)

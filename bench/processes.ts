@@ -34,10 +34,12 @@ export interface SpawnOptions {
   readonly stdout: 'pipe' | 'ignore' | number
   /** Opens an IPC channel (for the memory probe). */
   readonly ipc?: boolean
+  /** Another Node.js executable than the harness's own. */
+  readonly execPath?: string | undefined
 }
 
 export function spawnNode(name: string, args: readonly string[], options: SpawnOptions): Child {
-  const proc = spawn(process.execPath, args, {
+  const proc = spawn(options.execPath ?? process.execPath, args, {
     cwd: REPO_ROOT,
     env: options.env,
     stdio: ['ignore', options.stdout, 'pipe', ...(options.ipc === true ? ['ipc' as const] : [])]

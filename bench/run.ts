@@ -24,6 +24,7 @@ const HELP = `usage: npm run bench -- [options]
   --service MODE    dist (default: node dist/server.js, run \`npm run build\` first) or tsx (src/ through tsx)
   --env KEY=VALUE   extra service environment, over the scenario's own (repeatable; makes the run partial)
   --service-root DIR  measure the build in another checkout as ours (bench:ab uses it; makes the run partial)
+  --service-node PATH  run our service on this Node.js executable instead of the pinned one (makes the run partial)
   --profile         profile our service with --cpu-prof and print the top self-time functions
   --profile-dir DIR where --cpu-prof writes (default /tmp/prof); never inside the repository
   --out DIR         results directory (default bench/results): a full run with default settings
@@ -40,6 +41,7 @@ const { values } = parseArgs({
     env: { type: 'string', multiple: true },
     service: { type: 'string', default: 'dist' },
     'service-root': { type: 'string' },
+    'service-node': { type: 'string' },
     profile: { type: 'boolean', default: false },
     'profile-dir': { type: 'string', default: '/tmp/prof' },
     out: { type: 'string', default: fileURLToPath(new URL('./results', import.meta.url)) },
@@ -78,6 +80,7 @@ async function main(): Promise<number> {
     scenarios: names.map(scenarioByName),
     serviceMode: values.service as ServiceMode,
     ...(values['service-root'] === undefined ? {} : { serviceRoot: resolve(values['service-root']) }),
+    ...(values['service-node'] === undefined ? {} : { serviceNodePath: values['service-node'] }),
     serviceEnv,
     repeat,
     ...(durationS === undefined ? {} : { durationS }),
@@ -94,7 +97,7 @@ async function main(): Promise<number> {
   }
   const svg = latencyVsLoadSvg(report.scenarios.find((s) => s.name === 'scaling'),
     `${report.machine.cpuModel}, ${report.machine.cores} cores, Node ${report.machine.node}, ${report.machine.date.slice(0, 10)}`)
-  const partial = names.length < SCENARIOS.length || targets !== undefined || values.env !== undefined || values['service-root'] !== undefined || durationS !== undefined || warmupS !== undefined
+  const partial = names.length < SCENARIOS.length || targets !== undefined || values.env !== undefined || values['service-root'] !== undefined || values['service-node'] !== undefined || durationS !== undefined || warmupS !== undefined
   const files = await writeResults(report, values.out, svg, partial)
   console.log(`wrote ${files.join(', ')}`)
   const failed = report.scenarios.flatMap((s) => s.checks).filter((c) => !c.pass)

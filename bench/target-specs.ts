@@ -15,6 +15,8 @@ export interface TargetLaunch {
   readonly serviceMode: ServiceMode
   /** Checkout whose dist/ (or src/) is our service; default this one. bench:ab points it at another commit. */
   readonly serviceRoot?: string
+  /** The Node.js executable; default the harness's own (the pinned runtime). bench:ab compares runtimes with it. */
+  readonly nodePath?: string
   /** Directory for `--cpu-prof`, when our service is being profiled. */
   readonly profileDir?: string
 }

@@ -35,6 +35,7 @@ async function serve(config: Config): Promise<void> {
     await app.close()
     app.log.info('closed')
   })
+  app.log.info({ node: process.version }, 'starting')
   await app.listen({ host: config.host, port: config.port })
 }
 

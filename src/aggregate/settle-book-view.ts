@@ -24,6 +24,8 @@ export function settleBookView(isbn: NormalizedIsbn, outcomes: SourceOutcomes): 
   const view: BookView = {
     isbn: isbn.isbn13,
     isbn10: isbn.isbn10,
+    isbnHyphenated: isbn.hyphenated ?? null,
+    registrationGroup: isbn.group ?? null,
     publisher: sectionOf(outcomes.publisher),
     reviews: sectionOf(outcomes.reviews),
     recommendations: sectionOf(outcomes.recommendations),

@@ -1,3 +1,4 @@
+import type { RegistrationGroup } from './isbn.js'
 import type { CacheState, SourceStatus } from './outcome.js'
 import type { SourceName } from './sources.js'
 
@@ -19,6 +20,9 @@ export type SourceReports = Record<SourceName, SourceReport>
 export interface BookView {
   isbn: string
   isbn10: string | null
+  /** From the bundled ISBN range table; `null` for a range newer than the table. */
+  isbnHyphenated: string | null
+  registrationGroup: RegistrationGroup | null
   publisher: unknown
   reviews: unknown
   recommendations: unknown

@@ -8,6 +8,7 @@ import type { SourceOutcome, SourceOutcomes } from '../domain/outcome.js'
  */
 export function bookViewJson(view: BookView, outcomes: SourceOutcomes): string {
   return `{"isbn":${JSON.stringify(view.isbn)},"isbn10":${JSON.stringify(view.isbn10)}` +
+    `,"isbnHyphenated":${JSON.stringify(view.isbnHyphenated)},"registrationGroup":${JSON.stringify(view.registrationGroup)}` +
     `,"publisher":${sectionJson(view.publisher, outcomes.publisher)}` +
     `,"reviews":${sectionJson(view.reviews, outcomes.reviews)}` +
     `,"recommendations":${sectionJson(view.recommendations, outcomes.recommendations)}` +

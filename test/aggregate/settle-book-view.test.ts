@@ -3,7 +3,9 @@ import { settleBookView, reportsOf } from '../../src/aggregate/settle-book-view.
 import type { NormalizedIsbn } from '../../src/domain/isbn.js'
 import type { SourceOutcome, SourceOutcomes } from '../../src/domain/outcome.js'
 
-const DUNE: NormalizedIsbn = { isbn13: '9780441013593', isbn10: '0441013597' }
+const DUNE: NormalizedIsbn = {
+  isbn13: '9780441013593', isbn10: '0441013597', hyphenated: '978-0-441-01359-3', group: { prefix: '978-0', name: 'English language' }
+}
 
 const PUBLISHER_DATA = { isbn: DUNE.isbn13, title: 'Dune', authors: ['Frank Herbert'], publisher: 'Ace', publishedDate: '2005-08-02' }
 const REVIEWS_DATA = { isbn: DUNE.isbn13, averageRating: 4.5, ratingsCount: 2, items: [{ author: 'a', rating: 5, text: 'great', date: '2020-01-01' }] }
@@ -29,6 +31,8 @@ describe('settleBookView', () => {
     expect(view).toEqual({
       isbn: '9780441013593',
       isbn10: '0441013597',
+      isbnHyphenated: '978-0-441-01359-3',
+      registrationGroup: { prefix: '978-0', name: 'English language' },
       publisher: PUBLISHER_DATA,
       reviews: REVIEWS_DATA,
       recommendations: RECOMMENDATIONS_DATA,
@@ -173,6 +177,8 @@ describe('settleBookView', () => {
     const { view } = settleBookView(isbn, outcomes(ok(PUBLISHER_DATA), ok(REVIEWS_DATA), ok(RECOMMENDATIONS_DATA)))
     expect(view.isbn).toBe('9791090636071')
     expect(view.isbn10).toBeNull()
+    expect(view.isbnHyphenated).toBeNull()
+    expect(view.registrationGroup).toBeNull()
     expect(view).toHaveProperty('isbn10', null)
   })
 })

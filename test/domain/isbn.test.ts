@@ -1,11 +1,13 @@
+import fc from 'fast-check'
 import { describe, it, expect } from 'vitest'
+import { isbn10CheckDigit, isbn13CheckDigit } from '../../src/domain/isbn-check-digit.js'
 import { normalizeIsbn, type IsbnResult } from '../../src/domain/isbn.js'
 
 const DUNE_13 = '9780441013593'
 const DUNE_10 = '0441013597'
 
 function expectValid(result: IsbnResult, isbn13: string, isbn10: string | null): void {
-  expect(result).toEqual({ ok: true, value: { isbn13, isbn10 } })
+  expect(result).toMatchObject({ ok: true, value: { isbn13, isbn10 } })
 }
 
 function expectRejected(result: IsbnResult): string {
@@ -59,21 +61,70 @@ describe('normalizeIsbn: valid input', () => {
   })
 })
 
-describe('normalizeIsbn: rejected input', () => {
-  it('rejects a wrong ISBN-13 check digit with a check-digit reason', () => {
-    expect(expectRejected(normalizeIsbn('9780441013594'))).toMatch(/check digit/)
+describe('normalizeIsbn: the range table', () => {
+  it('adds the hyphenated form and the registration group where the table knows the range', () => {
+    expect(normalizeIsbn('0441013597')).toEqual({
+      ok: true,
+      value: {
+        isbn13: DUNE_13, isbn10: DUNE_10, hyphenated: '978-0-441-01359-3', group: { prefix: '978-0', name: 'English language' }
+      }
+    })
+    expect(normalizeIsbn('9791090636071')).toMatchObject({ ok: true, value: { hyphenated: '979-10-90636-07-1', group: { prefix: '979-10', name: 'France' } } })
   })
 
-  it('rejects a wrong ISBN-10 check digit', () => {
-    expect(expectRejected(normalizeIsbn('0441013598'))).toMatch(/check digit/)
+  it('accepts a checksum-valid ISBN whose range is newer than the table, without hyphens or group', () => {
+    // 978-645 is not in the bundled table (a range assigned after it was built, or not yet).
+    expect(normalizeIsbn('9786457681009')).toEqual({ ok: true, value: { isbn13: '9786457681009', isbn10: '645768100X' } })
+  })
+})
+
+// Every 978/979 body with its computed check digit, and the same body with any other digit.
+const isbn13Body = fc.tuple(fc.constantFrom('978', '979'), fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 9, maxLength: 9 }))
+  .map(([prefix, rest]) => prefix + rest)
+
+describe('normalizeIsbn: properties', () => {
+  it('accepts every checksum-valid ISBN-13 and every ISBN-10, whatever the range table says', () => {
+    fc.assert(fc.property(isbn13Body, (body) => {
+      const isbn13 = body + isbn13CheckDigit(body)
+      const result = normalizeIsbn(isbn13)
+      expect(result).toMatchObject({ ok: true, value: { isbn13 } })
+      if (body.startsWith('978')) {
+        const isbn10 = body.slice(3) + isbn10CheckDigit(body.slice(3))
+        expect(result).toMatchObject({ ok: true, value: { isbn10 } })
+        expect(normalizeIsbn(isbn10)).toMatchObject({ ok: true, value: { isbn13, isbn10 } })
+      }
+    }), { numRuns: 500 })
+  })
+
+  it('rejects every other check digit, naming the right one', () => {
+    fc.assert(fc.property(isbn13Body, fc.integer({ min: 1, max: 9 }), (body, shift) => {
+      const expected = isbn13CheckDigit(body)
+      const wrong = String((Number(expected) + shift) % 10)
+      expect(normalizeIsbn(body + wrong)).toEqual({ ok: false, reason: `has a wrong check digit; expected ${expected}` })
+    }), { numRuns: 500 })
+  })
+})
+
+describe('normalizeIsbn: rejected input', () => {
+  it('rejects a wrong ISBN-13 check digit and names the expected one', () => {
+    expect(expectRejected(normalizeIsbn('9780441013594'))).toBe('has a wrong check digit; expected 3')
+  })
+
+  it('rejects a wrong ISBN-10 check digit and names the expected one', () => {
+    expect(expectRejected(normalizeIsbn('0441013598'))).toBe('has a wrong check digit; expected 7')
   })
 
   it('rejects an X check digit where the checksum needs a digit', () => {
-    expect(expectRejected(normalizeIsbn('044101359X'))).toMatch(/check digit/)
+    expect(expectRejected(normalizeIsbn('044101359X'))).toBe('has a wrong check digit; expected 7')
   })
 
-  it('rejects a 13-digit number that is not an ISBN (wrong prefix)', () => {
-    expectRejected(normalizeIsbn('9999999999999'))
+  it('names X as the expected ISBN-10 check digit where the checksum needs it', () => {
+    expect(expectRejected(normalizeIsbn('0804429570'))).toBe('has a wrong check digit; expected X')
+  })
+
+  it('rejects a 13-digit number without the 978/979 prefix, with its own reason', () => {
+    expect(expectRejected(normalizeIsbn('9999999999994'))).toMatch(/must start with 978 or 979/)
+    expect(expectRejected(normalizeIsbn('4006381333931'))).toMatch(/must start with 978 or 979/)
   })
 
   it.each([

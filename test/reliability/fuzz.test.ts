@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import fc from 'fast-check'
 import { Pool } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { isbn10CheckDigit, isbn13CheckDigit } from '../../src/domain/isbn-check-digit.js'
 import { normalizeIsbn } from '../../src/domain/isbn.js'
 import { SOURCE_NAMES, type SourceName } from '../../src/domain/sources.js'
 import { decodedBody as decoded, expectMatchesContract, type ContractResponse as Answer } from '../helpers/contract.js'
@@ -123,6 +124,9 @@ const rawPath = fc.tuple(fc.array(segment, { minLength: 0, maxLength: 6 }), fc.b
   .map(([segments, leadingDoubleSlash, query]) => (leadingDoubleSlash ? '//' : '/') + segments.join('/') + query)
 
 const VALID_ISBNS = Array.from({ length: 20 }, (_, i) => nthIsbn(i))
+/** Any checksum-valid ISBN-13, in ranges the bundled table knows or not (new ranges are assigned monthly). */
+const anyRealIsbn13 = fc.tuple(fc.constantFrom('978', '979'), fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 9, maxLength: 9 }))
+  .map(([prefix, rest]) => prefix + rest + isbn13CheckDigit(prefix + rest))
 /** Valid ISBNs with separators sprinkled in, broken ones, and plain garbage. */
 const isbnLike = fc.oneof(
   { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...VALID_ISBNS), fc.array(fc.tuple(fc.nat(13), fc.constantFrom('-', ' ', '--')), { maxLength: 4 }))
@@ -130,6 +134,7 @@ const isbnLike = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('0441013597', '0-441-01359-7', '044101359x', '044101359X', '9790000000001', '0000000000000') },
   { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...VALID_ISBNS), fc.nat(12), fc.constantFrom(...'0123456789Xx -/.'))
     .map(([isbn, at, c]) => isbn.slice(0, at) + c + isbn.slice(at + 1)) },
+  { weight: 2, arbitrary: anyRealIsbn13 },
   { weight: 3, arbitrary: fc.stringMatching(/^[0-9Xx -]{0,40}$/) },
   { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 40 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', minLength: 30, maxLength: 100 }) }
@@ -200,6 +205,16 @@ describe('fuzzing (fast-check)', () => {
         expect(data.length).toBeGreaterThan(0)
         expect(res.body).toMatch(/event: (book|problem)\ndata: .*\n\n$/)
       }
+    }), runs(RUNS))
+  }, TEST_TIMEOUT_MS)
+
+  it('any checksum-valid ISBN, as ISBN-13 or ISBN-10, is looked up: never a 400', async () => {
+    const asTyped = fc.tuple(anyRealIsbn13, fc.boolean()).map(([isbn13, as10]) =>
+      as10 && isbn13.startsWith('978') ? isbn13.slice(3, 12) + isbn10CheckDigit(isbn13.slice(3, 12)) : isbn13)
+    await fc.assert(fc.asyncProperty(asTyped, async (isbn) => {
+      const res = await rig.app.inject({ method: 'GET', url: `/books/${isbn}?include=publisher` })
+      expect(res.statusCode, `${isbn}: ${res.body}`).not.toBe(400)
+      expectWellFormed({ statusCode: res.statusCode, headers: res.headers, body: res.body, rawPayload: res.rawPayload }, 'GET', '/books/{isbn}')
     }), runs(RUNS))
   }, TEST_TIMEOUT_MS)
 

@@ -80,8 +80,26 @@ describe('GET /books/{isbn}', () => {
     const res = await get('/books/9780441013594')
     expect(res.statusCode).toBe(400)
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
-    expect(res.json).toMatchObject({ type: 'https://book-aggregator.dev/problems/invalid-isbn', status: 400 })
+    expect(res.json).toMatchObject({
+      type: 'https://book-aggregator.dev/problems/invalid-isbn', status: 400, detail: 'The ISBN has a wrong check digit; expected 3.'
+    })
     expect(rig.upstreamRequestCount()).toBe(0)
+  })
+
+  it('a checksum-valid ISBN in a range newer than the bundled table is looked up like any other', async () => {
+    rig = await startRig()
+    const res = await get('/books/978-645-768-100-9')
+    expect(res.statusCode).toBe(200)
+    expect(res.json).toMatchObject({ isbn: '9786457681009', isbn10: '645768100X', isbnHyphenated: null, registrationGroup: null })
+    for (const source of ['publisher', 'reviews', 'recommendations'] as const) {
+      expect(rig.upstreams[source].requests.map((r) => r.url)).toEqual(['/books/9786457681009'])
+    }
+  })
+
+  it('carries the hyphenated ISBN and its registration group where the range table knows them', async () => {
+    rig = await startRig()
+    const res = await get(`/books/${DUNE}`)
+    expect(res.json).toMatchObject({ isbnHyphenated: '978-0-441-01359-3', registrationGroup: { prefix: '978-0', name: 'English language' } })
   })
 
   it.each([

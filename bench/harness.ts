@@ -3,6 +3,7 @@ import { machineInfo, type MachineInfo } from './machine.js'
 import { measureTarget } from './measure.js'
 import { startMock } from './mock-control.js'
 import { stopAll } from './processes.js'
+import { cpuMsPerResponse } from './report.js'
 import type { CaseResult, Measurement, Ratios, Scenario, ScenarioResult } from './scenario-types.js'
 import type { ServiceMode, TargetName } from './target-specs.js'
 
@@ -78,7 +79,8 @@ function ratiosOf(measurements: readonly Measurement[], limit: number | null): C
     ratios[other.target] = {
       rps: divide(ours.load.okRps, other.load.okRps),
       p50Speedup: divide(other.load.latencyMs.p50, ours.load.latencyMs.p50),
-      p99Speedup: divide(other.load.latencyMs.p99, ours.load.latencyMs.p99)
+      p99Speedup: divide(other.load.latencyMs.p99, ours.load.latencyMs.p99),
+      cpu: divide(cpuMsPerResponse(ours) ?? 0, cpuMsPerResponse(other) ?? 0)
     }
   }
   if (limit !== null) ratios.limit = { rps: divide(ours.load.okRps, limit), p50Speedup: null, p99Speedup: null }

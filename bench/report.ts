@@ -65,7 +65,8 @@ function ratioLine(c: CaseResult): string {
   const parts = (Object.entries(c.ratios) as [TargetName | 'limit', Ratios][]).map(([against, r]) => {
     if (against === 'limit') return `**${ratio(r.rps)}** the latency-bound limit`
     const speed = `p50 ${ratio(r.p50Speedup)} / p99 ${ratio(r.p99Speedup)} as fast`
-    return `**${ratio(r.rps)}** ${against}'s 2xx/s (${speed})`
+    const cpu = r.cpu === undefined || r.cpu === null ? '' : `, ${ratio(r.cpu)} its CPU per response`
+    return `**${ratio(r.rps)}** ${against}'s 2xx/s (${speed}${cpu})`
   })
   return parts.length === 0 ? '' : `Ours vs: ${parts.join('; ')}.`
 }

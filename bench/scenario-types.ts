@@ -67,6 +67,8 @@ export interface Ratios {
   /** their p50 ÷ ours (> 1: ours is faster). */
   readonly p50Speedup: number | null
   readonly p99Speedup: number | null
+  /** ours CPU per response ÷ theirs (< 1: ours is cheaper). */
+  readonly cpu?: number | null
 }
 
 export interface CaseResult {

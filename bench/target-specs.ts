@@ -2,10 +2,10 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Source } from './latency.js'
 
-// The four things a scenario can measure: our service and the baselines (a) ceiling,
-// (b) naive and (d) mercurius. Baseline (c), the latency-bound limit, is computed, not run.
+// The things a scenario can measure: our service and the baselines (a) ceiling,
+// (b) naive, (d) mercurius and (e) minimal. Baseline (c), the latency-bound limit, is computed, not run.
 
-export const TARGET_NAMES = ['ours', 'ceiling', 'naive', 'mercurius'] as const
+export const TARGET_NAMES = ['ours', 'ceiling', 'naive', 'mercurius', 'minimal'] as const
 export type TargetName = (typeof TARGET_NAMES)[number]
 
 /** How our service is started: the built output for real runs, tsx where dist/ may not exist. */
@@ -48,7 +48,8 @@ export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
   },
   ceiling: { name: 'ceiling', label: '(a) ceiling: bare Fastify, no upstreams', api: 'rest', nodeArgs: () => bench('ceiling.ts') },
   naive: { name: 'naive', label: '(b) naive: sequential awaits', api: 'rest', nodeArgs: () => bench('naive.ts') },
-  mercurius: { name: 'mercurius', label: '(d) GraphQL BFF: Fastify + Mercurius', api: 'graphql', nodeArgs: () => bench('mercurius.ts') }
+  mercurius: { name: 'mercurius', label: '(d) GraphQL BFF: Fastify + Mercurius', api: 'graphql', nodeArgs: () => bench('mercurius.ts') },
+  minimal: { name: 'minimal', label: '(e) minimal: Fastify + undici, Promise.all', api: 'rest', nodeArgs: () => bench('minimal.ts') }
 }
 
 /** The environment every target gets: production mode, the mock as upstreams, a free port. */

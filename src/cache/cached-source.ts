@@ -32,10 +32,12 @@ export class CachedSource implements BookSource {
     private readonly observer: UpstreamObserver = NO_OBSERVER
   ) {}
 
-  async fetchBook(isbn13: string, signal: AbortSignal, deadlineAt: number, trace?: TraceContext): Promise<FetchResult> {
-    const result = await this.lookup(isbn13, signal, deadlineAt, trace)
-    if (result.cache !== undefined) this.observer.cache(this.options.name, result.cache)
-    return result
+  fetchBook(isbn13: string, signal: AbortSignal, deadlineAt: number, trace?: TraceContext): Promise<FetchResult> {
+    const key = `${this.options.name}:${isbn13}`
+    const peeked = this.store.peek?.(key)
+    // Memory answers at once; only a shared tier behind it costs a round trip (and a promise).
+    if (peeked !== undefined || this.store.peekIsComplete === true) return this.answer(key, isbn13, peeked, signal, deadlineAt, trace)
+    return this.store.get(key).then((entry) => this.answer(key, isbn13, entry, signal, deadlineAt, trace))
   }
 
   peekFresh(isbn13: string): FetchResult | undefined {
@@ -45,26 +47,38 @@ export class CachedSource implements BookSource {
     return fromEntry(entry, 'hit')
   }
 
-  private async lookup(isbn13: string, signal: AbortSignal, deadlineAt: number, trace: TraceContext | undefined): Promise<FetchResult> {
-    const key = `${this.options.name}:${isbn13}`
-    const entry = this.store.peek?.(key) ?? await this.store.get(key)
+  private answer(
+    key: string, isbn13: string, entry: CacheEntry | undefined, signal: AbortSignal, deadlineAt: number, trace: TraceContext | undefined
+  ): Promise<FetchResult> {
+    const { name } = this.options
     switch (entry === undefined ? 'expired' : freshnessOf(entry, this.options)) {
       case 'fresh':
-        return fromEntry(entry as CacheEntry, 'hit')
+        this.observer.cache(name, 'hit')
+        return Promise.resolve(fromEntry(entry as CacheEntry, 'hit'))
       case 'revalidate':
+        this.observer.cache(name, 'stale')
         this.refreshInBackground(key, isbn13, trace)
-        return fromEntry(entry as CacheEntry, 'stale')
+        return Promise.resolve(fromEntry(entry as CacheEntry, 'stale'))
       case 'stale-if-error':
-        return this.fetchWithStaleFallback(key, isbn13, signal, deadlineAt, entry as CacheEntry, trace)
+        // A miss or a stale answer: known once the upstream has had its chance.
+        return this.fetchWithStaleFallback(key, isbn13, signal, deadlineAt, entry as CacheEntry, trace).then((result) => {
+          this.observer.cache(name, result.cache ?? 'miss')
+          return result
+        })
       default:
+        this.observer.cache(name, 'miss')
         return this.fetchAndStore(key, isbn13, signal, deadlineAt, trace)
     }
   }
 
-  private async fetchAndStore(
+  private fetchAndStore(
     key: string, isbn13: string, signal: AbortSignal, deadlineAt: number, trace: TraceContext | undefined
   ): Promise<FetchResult> {
-    const result = await this.inner.fetchBook(isbn13, signal, deadlineAt, trace)
+    return this.inner.fetchBook(isbn13, signal, deadlineAt, trace).then((result) => this.kept(key, result))
+  }
+
+  /** Keeps what the upstream answered (never errors) and marks the result as a miss. */
+  private kept(key: string, result: FetchResult): FetchResult {
     if (result.status === 'ok') {
       const { ttlMs } = this.options
       // Serialized once: the cache keeps this text, and the answer splices it in as it is.

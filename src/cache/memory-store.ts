@@ -3,7 +3,11 @@ import type { CacheEntry } from './cache-entry.js'
 import type { CacheStore } from './cache-store.js'
 
 /** In-process LRU bounded by an estimate of its bytes, so memory stays flat whatever the traffic. */
+// What set() answers: the write is done by then, and a fresh promise per write would be garbage.
+const WRITTEN: Promise<void> = Promise.resolve()
+
 export class MemoryStore implements CacheStore {
+  readonly peekIsComplete = true
   private readonly lru: LRUCache<string, CacheEntry>
 
   constructor(maxBytes: number) {
@@ -32,9 +36,9 @@ export class MemoryStore implements CacheStore {
     return this.lru.get(key)
   }
 
-  async set(key: string, entry: CacheEntry, retentionMs: number): Promise<void> {
+  set(key: string, entry: CacheEntry, retentionMs: number): Promise<void> {
     // lru-cache reads a ttl of 0 as "forever"; nothing to keep means nothing to store.
-    if (retentionMs <= 0) return
-    this.lru.set(key, entry, { ttl: retentionMs })
+    if (retentionMs > 0) this.lru.set(key, entry, { ttl: retentionMs })
+    return WRITTEN
   }
 }

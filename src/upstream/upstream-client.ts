@@ -2,7 +2,7 @@ import { Pool } from 'undici'
 import type { FetchResult } from '../domain/outcome.js'
 import type { SourceName } from '../domain/sources.js'
 import { toSection, type SectionShape } from './book-schemas.js'
-import { exchangeJson } from './json-exchange.js'
+import { exchangeJson, type ExchangeHandle, type JsonExchange } from './json-exchange.js'
 import { parseRetryAfter } from './retry-after.js'
 import { startUpstreamSpan, type TraceContext } from '../tracing/trace-context.js'
 
@@ -16,10 +16,10 @@ export interface UpstreamClientOptions {
   readonly connections: number
 }
 
+
 /**
- * One upstream API over one undici keep-alive pool. Returns typed results and never throws,
- * except when the caller's signal aborts: then it rejects with the signal's reason so the
- * caller, who owns the timers, can tell a timeout from a client that left.
+ * One upstream API over one undici keep-alive pool. Each call reports a typed result to its
+ * callback exactly once, or never when the caller aborts it through the returned handle.
  */
 export class UpstreamClient {
   readonly source: SourceName
@@ -39,34 +39,37 @@ export class UpstreamClient {
   }
 
   /** `isbn13` must already be normalized: it becomes part of the upstream path. */
-  async fetchBook(isbn13: string, signal: AbortSignal, trace?: TraceContext): Promise<FetchResult> {
+  sendBook(isbn13: string, trace: TraceContext | undefined, done: (result: FetchResult) => void): ExchangeHandle {
     if (!/^\d{13}$/.test(isbn13)) throw new TypeError(`not a normalized ISBN-13: ${isbn13}`)
-    return this.getJson(`/books/${isbn13}`, this.source, signal, trace)
+    return this.getJson(`/books/${isbn13}`, this.source, trace, done)
   }
 
   /** The query is encoded here, so no caller input can shape the path or add parameters. */
-  search(query: string, limit: number, signal: AbortSignal, trace?: TraceContext): Promise<FetchResult> {
+  sendSearch(query: string, limit: number, trace: TraceContext | undefined, done: (result: FetchResult) => void): ExchangeHandle {
     const params = new URLSearchParams({ q: query, limit: String(limit) })
-    return this.getJson(`/search?${params.toString()}`, 'search', signal, trace)
+    return this.getJson(`/search?${params.toString()}`, 'search', trace, done)
   }
 
-  private async getJson(path: string, shape: SectionShape, signal: AbortSignal, trace: TraceContext | undefined): Promise<FetchResult> {
+  private getJson(path: string, shape: SectionShape, trace: TraceContext | undefined, done: (result: FetchResult) => void): ExchangeHandle {
     const span = startUpstreamSpan(trace, `${shape === 'search' ? 'search' : this.source} upstream`)
-    const result = await this.exchange(path, shape, signal, span.traceparent).catch((error: unknown) => {
-      span.end('aborted')
-      throw error
+    const exchange = exchangeJson(this.pool, {
+      path: this.basePath + path,
+      headers: span.traceparent === undefined ? ACCEPT_JSON : { ...ACCEPT_JSON, traceparent: span.traceparent },
+      maxBytes: this.maxBodyBytes
+    }, (answer) => {
+      const result = this.resultOf(answer, shape)
+      span.end(result.status)
+      done(result)
     })
-    span.end(result.status)
-    return result
+    return {
+      abort(reason) {
+        span.end('aborted')
+        exchange.abort(reason)
+      }
+    }
   }
 
-  private async exchange(path: string, shape: SectionShape, signal: AbortSignal, traceparent: string | undefined): Promise<FetchResult> {
-    const answer = await exchangeJson(this.pool, {
-      path: this.basePath + path,
-      headers: traceparent === undefined ? ACCEPT_JSON : { ...ACCEPT_JSON, traceparent },
-      signal,
-      maxBytes: this.maxBodyBytes
-    })
+  private resultOf(answer: JsonExchange, shape: SectionShape): FetchResult {
     switch (answer.kind) {
       case 'json': {
         const checked = toSection(shape, answer.value)

@@ -32,7 +32,7 @@ describe('bench harness smoke test', () => {
     expect(fanout?.name).toBe('fanout')
     const [only] = fanout?.cases ?? []
     expect(only?.latencyBoundRps).toBe(500) // 10 connections ÷ 20 ms
-    expect(only?.measurements.map((m) => m.target)).toEqual(['ours', 'ceiling', 'naive', 'mercurius'])
+    expect(only?.measurements.map((m) => m.target)).toEqual(['ours', 'ceiling', 'naive', 'mercurius', 'minimal'])
     for (const m of only?.measurements ?? []) {
       expect(m.load.requests, m.target).toBeGreaterThan(0)
       expect(m.load.okRps, m.target).toBeGreaterThan(0)
@@ -47,8 +47,10 @@ describe('bench harness smoke test', () => {
     // Every book request reached all three mock upstreams.
     expect(ours?.upstreamCalls.publisher).toBeGreaterThanOrEqual(ours?.load.requests ?? Infinity)
     expect(ours?.upstreamCalls.recommendations).toBeGreaterThanOrEqual(ours?.load.requests ?? Infinity)
-    expect(Object.keys(only?.ratios ?? {}).sort()).toEqual(['ceiling', 'limit', 'mercurius', 'naive'])
-    expect(fanout?.checks.map((c) => c.name)).toHaveLength(3)
+    expect(Object.keys(only?.ratios ?? {}).sort()).toEqual(['ceiling', 'limit', 'mercurius', 'minimal', 'naive'])
+    // CPU per response beside req/s: the comparison a team choosing a BFF makes (issue 17).
+    expect(only?.ratios.mercurius?.cpu).toBeGreaterThan(0)
+    expect(fanout?.checks.map((c) => c.name)).toHaveLength(5)
   }, 30_000)
 
   it('measures named targets in a scenario that by default measures only ours, and names them in the grid', async () => {

@@ -1,7 +1,3 @@
-import {
-  circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen, SamplingBreaker,
-  type CircuitBreakerPolicy, type IBreaker
-} from 'cockatiel'
 import type { FetchResult } from '../../domain/outcome.js'
 
 export interface CircuitBreakerOptions {
@@ -18,59 +14,136 @@ export interface CircuitBreakerOptions {
 
 export type BreakerState = 'closed' | 'open' | 'half_open'
 
-/** Opens when any of its breakers says so; every breaker sees every call to keep counting. */
-class AnyOfBreaker implements IBreaker {
-  constructor(private readonly breakers: readonly IBreaker[]) {}
-
-  get state(): unknown {
-    return this.breakers.map((b) => b.state)
-  }
-
-  set state(value: unknown) {
-    (value as unknown[]).forEach((s, i) => { (this.breakers[i] as IBreaker).state = s })
-  }
-
-  success(state: CircuitState): void {
-    for (const breaker of this.breakers) breaker.success(state)
-  }
-
-  failure(state: CircuitState): boolean {
-    return this.breakers.map((breaker) => breaker.failure(state)).some(Boolean)
-  }
-}
+/** How a call ended, for the breaker: neutral ends (a client that left, overload) say nothing about the upstream. */
+export type CallVerdict = 'success' | 'failure' | 'neutral'
 
 /** A result that says the upstream is unwell (client aborts and overload are not its fault). */
 export function isUpstreamFailure(result: FetchResult): boolean {
   return result.status === 'error' || result.status === 'invalid_response'
 }
 
-function isTimeout(error: Error): boolean {
-  return error.name === 'TimeoutError'
+export function verdictOf(result: FetchResult): CallVerdict {
+  if (isUpstreamFailure(result)) return 'failure'
+  return result.status === 'ok' || result.status === 'not_found' ? 'success' : 'neutral'
 }
 
-export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBreakerPolicy {
-  const breakers: IBreaker[] = [new ConsecutiveBreaker(options.consecutiveFailures)]
-  // A rate of 1 can never be exceeded: it means "consecutive failures only".
-  if (options.failureRate < 1) {
-    breakers.push(new SamplingBreaker({
-      threshold: options.failureRate,
-      duration: options.windowMs,
-      minimumRps: options.minCalls / (options.windowMs / 1000)
-    }))
+// The rolling window is kept as this many buckets, so old calls age out without a list of calls.
+const BUCKETS = 10
+
+/**
+ * A circuit breaker as synchronous admission and accounting around a call, not a wrapper
+ * that owns it: `admit()` before dispatch, `record()` when it ends. Half-open lets exactly
+ * one probe through; its verdict closes or re-opens the circuit.
+ */
+export class CircuitBreaker {
+  private current: BreakerState = 'closed'
+  private consecutive = 0
+  private openedAt = 0
+  private probing = false
+  private readonly calls = new Uint32Array(BUCKETS)
+  private readonly failures = new Uint32Array(BUCKETS)
+  private bucketStart = 0
+  private bucket = 0
+  private listener: ((state: BreakerState) => void) | undefined
+  private epoch = 0
+
+  constructor(private readonly options: CircuitBreakerOptions, private readonly now: () => number = performance.now.bind(performance)) {}
+
+  get state(): BreakerState {
+    return this.current
   }
-  const breaker = new AnyOfBreaker(breakers)
-  const policy = handleWhen(isTimeout).orWhenResult((result) => isUpstreamFailure(result as FetchResult))
-  return circuitBreaker(policy, { halfOpenAfter: options.halfOpenAfterMs, breaker })
-}
 
-export function breakerStateName(state: CircuitState): BreakerState {
-  switch (state) {
-    case CircuitState.Open:
-    case CircuitState.Isolated:
-      return 'open'
-    case CircuitState.HalfOpen:
-      return 'half_open'
-    default:
-      return 'closed'
+  /**
+   * Changes with every state change. A call keeps the epoch it was admitted in, so that a
+   * call sent before the circuit opened, ending while the probe runs, is not taken for the probe.
+   */
+  get generation(): number {
+    return this.epoch
+  }
+
+  onStateChange(listener: (state: BreakerState) => void): void {
+    this.listener = listener
+  }
+
+  /**
+   * Whether a call may go out now. A `true` in half-open makes that call the probe: its
+   * `record()` decides the circuit, and no other call is admitted until then.
+   */
+  admit(): boolean {
+    if (this.current === 'closed') return true
+    if (this.current === 'open') {
+      if (this.now() - this.openedAt < this.options.halfOpenAfterMs) return false
+      this.moveTo('half_open')
+    }
+    if (this.probing) return false
+    this.probing = true
+    return true
+  }
+
+  /** The end of a call admitted in epoch `admittedIn`; calls of an earlier state say nothing now. */
+  record(verdict: CallVerdict, admittedIn = this.epoch): void {
+    if (admittedIn !== this.epoch) return
+    if (this.current === 'half_open') {
+      if (!this.probing) return
+      this.probing = false
+      if (verdict === 'success') this.close()
+      else if (verdict === 'failure') this.open()
+      // A neutral probe proved nothing: the next call probes again.
+      return
+    }
+    if (this.current !== 'closed' || verdict === 'neutral') return
+    this.count(verdict === 'failure')
+    if (verdict === 'success') {
+      this.consecutive = 0
+      return
+    }
+    this.consecutive++
+    if (this.consecutive >= this.options.consecutiveFailures || this.rateExceeded()) this.open()
+  }
+
+  private open(): void {
+    this.openedAt = this.now()
+    this.moveTo('open')
+  }
+
+  private close(): void {
+    this.consecutive = 0
+    this.calls.fill(0)
+    this.failures.fill(0)
+    this.moveTo('closed')
+  }
+
+  private moveTo(state: BreakerState): void {
+    if (state === this.current) return
+    this.current = state
+    this.epoch++
+    this.listener?.(state)
+  }
+
+  private count(failed: boolean): void {
+    if (this.options.failureRate >= 1) return
+    const bucketMs = this.options.windowMs / BUCKETS
+    const now = this.now()
+    // Buckets older than the window are emptied as time moves past them.
+    const steps = Math.min(BUCKETS, Math.floor((now - this.bucketStart) / bucketMs))
+    for (let i = 0; i < steps; i++) {
+      this.bucket = (this.bucket + 1) % BUCKETS
+      this.calls[this.bucket] = 0
+      this.failures[this.bucket] = 0
+    }
+    if (steps > 0) this.bucketStart = now - ((now - this.bucketStart) % bucketMs)
+    this.calls[this.bucket] = (this.calls[this.bucket] as number) + 1
+    if (failed) this.failures[this.bucket] = (this.failures[this.bucket] as number) + 1
+  }
+
+  private rateExceeded(): boolean {
+    if (this.options.failureRate >= 1) return false
+    let calls = 0
+    let failures = 0
+    for (let i = 0; i < BUCKETS; i++) {
+      calls += this.calls[i] as number
+      failures += this.failures[i] as number
+    }
+    return calls >= this.options.minCalls && failures / calls > this.options.failureRate
   }
 }

@@ -1,4 +1,3 @@
-import type { FetchResult } from '../../domain/outcome.js'
 import type { LatencyTracker } from './latency-tracker.js'
 import { EVENT_LOOP, type LoopGauge } from './loop-utilization.js'
 
@@ -29,17 +28,15 @@ export interface HedgeEvents {
 
 const NO_EVENTS: HedgeEvents = { sent: () => undefined, won: () => undefined, skippedBusy: () => undefined }
 
-// One reason for every aborted loser: building an Error (and its stack) per call is not free.
-const HEDGE_LOST = new DOMException('another attempt answered first', 'AbortError')
-
 // Counters are halved now and then so the budget follows recent traffic, not all of history.
 const BUDGET_HALF_LIFE_CALLS = 10_000
 
 /**
  * Hedged requests ("The Tail at Scale"): when a call has not answered by the upstream's
  * rolling p95, one duplicate is sent; the first real answer wins and the other is aborted.
- * Hedging presumes spare capacity: while our own loop is saturated it stands aside entirely,
- * sparing every call its timer and controllers too.
+ * This object only decides (synchronously, so a call it does not hedge costs no timer);
+ * the upstream flight runs the race. Hedging presumes spare capacity: while our own loop is
+ * saturated it stands aside entirely.
  */
 export class Hedger {
   private calls = 0
@@ -53,59 +50,34 @@ export class Hedger {
   ) {}
 
   /**
-   * `send` makes one upstream request; `canHedge` says whether there is capacity for a
-   * duplicate right now (a hedge never queues behind other calls).
+   * A new call: counts it, and says after how many ms a hedge would be due, or `undefined`
+   * when none could be sent anyway (disabled, no p95 yet, no budget, loop saturated).
    */
-  async run(
-    send: (signal: AbortSignal) => Promise<FetchResult>,
-    signal: AbortSignal,
-    canHedge: () => boolean
-  ): Promise<FetchResult> {
+  arm(): number | undefined {
     this.countCall()
     const p95 = this.tracker.p95()
-    // No timer, no extra controllers when no hedge could be sent anyway.
-    if (!this.options.enabled || p95 === undefined || !this.budgetAllows() || this.loopBusy()) return send(signal)
+    if (!this.options.enabled || p95 === undefined || !this.budgetAllows() || this.loopBusy()) return undefined
+    return Math.max(this.options.minDelayMs, p95)
+  }
 
-    const attempts: Array<{ controller: AbortController; settled: boolean }> = []
-    const launch = (): Promise<FetchResult> => {
-      const attempt = { controller: new AbortController(), settled: false }
-      const abort = (): void => attempt.controller.abort(signal.reason)
-      if (signal.aborted) abort()
-      else signal.addEventListener('abort', abort, { once: true })
-      attempts.push(attempt)
-      return send(attempt.controller.signal).finally(() => {
-        attempt.settled = true
-        signal.removeEventListener('abort', abort)
-      })
+  /**
+   * The armed delay is over, `lateByMs` after it was due: whether to send the hedge now.
+   * `hasCapacity` says whether a slot is free (a hedge never queues behind other calls).
+   */
+  fire(lateByMs: number, hasCapacity: boolean): boolean {
+    if (!this.budgetAllows() || !hasCapacity) return false
+    if (lateByMs > this.options.maxLoopLagMs || this.loopBusy()) {
+      this.events.skippedBusy()
+      return false
     }
+    this.hedges++
+    this.events.sent()
+    return true
+  }
 
-    const primary = launch()
-    let timer: NodeJS.Timeout | undefined
-    const delayMs = Math.max(this.options.minDelayMs, p95)
-    const dueAt = performance.now() + delayMs
-    const hedged = new Promise<FetchResult>((resolve, reject) => {
-      timer = setTimeout(() => {
-        if (signal.aborted || !this.budgetAllows() || !canHedge()) return
-        if (performance.now() - dueAt > this.options.maxLoopLagMs || this.loopBusy()) {
-          this.events.skippedBusy()
-          return
-        }
-        this.hedges++
-        this.events.sent()
-        launch().then(resolve, reject)
-      }, delayMs)
-    })
-    try {
-      const first = await Promise.race([primary.then((r) => ({ r, hedge: false })), hedged.then((r) => ({ r, hedge: true }))])
-      const waitForOther = first.r.status === 'error' && attempts.length > 1
-      const winner = waitForOther ? await (first.hedge ? primary : hedged) : first.r // an error waits for the other answer
-      if (first.hedge !== waitForOther) this.events.won()
-      return attempts.length > 1 ? { ...winner, hedged: true } : winner
-    } finally {
-      clearTimeout(timer)
-      // The loser (if any) is aborted: its answer is no longer wanted.
-      for (const attempt of attempts) if (!attempt.settled) attempt.controller.abort(HEDGE_LOST)
-    }
+  /** The hedge's answer was the one used. */
+  won(): void {
+    this.events.won()
   }
 
   private countCall(): void {

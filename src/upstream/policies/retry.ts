@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { FetchResult } from '../../domain/outcome.js'
 
 export interface RetryOptions {
@@ -8,7 +7,6 @@ export interface RetryOptions {
 }
 
 export interface RetryContext {
-  readonly signal: AbortSignal
   /** `performance.now()` by which the whole call must be over. */
   readonly deadlineAt: number
   /** Time a retry needs to be worth sending (e.g. the upstream's usual latency). */
@@ -23,24 +21,15 @@ export function isRetryable(result: FetchResult): boolean {
 }
 
 /**
- * At most one retry, and only when it can still finish inside the deadline: a retry that
- * cannot beat the deadline only adds load to an upstream that is already struggling.
- * Timeouts are never retried here: they abort the whole call and reject.
+ * How long to pause before the one retry of a failed first attempt, or `undefined` for no
+ * retry: only retryable failures, and only when the retry can still finish inside the
+ * deadline (a retry that cannot beat it only adds load to an upstream already struggling).
+ * The upstream's Retry-After replaces the jittered backoff. Timeouts are never retried: they
+ * end the whole call.
  */
-export async function withRetry(
-  attempt: () => Promise<FetchResult>,
-  options: RetryOptions,
-  context: RetryContext
-): Promise<FetchResult> {
-  const first = await attempt()
-  if (!options.enabled || !isRetryable(first) || context.signal.aborted) return first
-
+export function retryDelayMs(first: FetchResult, options: RetryOptions, context: RetryContext, now = performance.now()): number | undefined {
+  if (!options.enabled || !isRetryable(first)) return undefined
   const retryAfterMs = first.status === 'error' ? first.retryAfterMs : undefined
   const delayMs = retryAfterMs ?? options.baseDelayMs * (0.5 + Math.random())
-  const remainingMs = context.deadlineAt - performance.now()
-  if (delayMs + context.expectedAttemptMs > remainingMs) return first
-
-  await sleep(delayMs, undefined, { signal: context.signal })
-  const second = await attempt()
-  return { ...second, retried: true }
+  return delayMs + context.expectedAttemptMs > context.deadlineAt - now ? undefined : delayMs
 }

@@ -1,35 +1,25 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { FetchResult } from '../../../src/domain/outcome.js'
-import { isRetryable, withRetry, type RetryContext } from '../../../src/upstream/policies/retry.js'
-import { ok, settle, upstreamError } from './helpers.js'
+import { isRetryable, retryDelayMs, type RetryContext, type RetryOptions } from '../../../src/upstream/policies/retry.js'
+import { ok, upstreamError } from './helpers.js'
+
+// retryDelayMs only decides; the pause, the one second attempt and its `retried` mark are the
+// upstream flight's: see upstream-flight.test.ts.
 
 afterEach(() => {
   vi.restoreAllMocks()
 })
 
-/** An attempt function that answers the given results in turn and records when each call began and ended. */
-function scripted(...results: FetchResult[]) {
-  const starts: number[] = []
-  const ends: number[] = []
-  const attempt = vi.fn(async (): Promise<FetchResult> => {
-    starts.push(performance.now())
-    const result = results[Math.min(starts.length - 1, results.length - 1)]!
-    ends.push(performance.now())
-    return result
-  })
-  return { attempt, starts, ends }
-}
+// A fixed "now", passed to retryDelayMs, so deadlines are exact rather than racing the clock.
+const NOW = 10_000
 
 function context(overrides: Partial<RetryContext> = {}): RetryContext {
-  return {
-    signal: new AbortController().signal,
-    deadlineAt: performance.now() + 2000,
-    expectedAttemptMs: 20,
-    ...overrides
-  }
+  return { deadlineAt: NOW + 2000, expectedAttemptMs: 20, ...overrides }
 }
 
-const enabled = { enabled: true, baseDelayMs: 5 }
+const enabled: RetryOptions = { enabled: true, baseDelayMs: 100 }
+
+const delayFor = (first: FetchResult, options = enabled, ctx = context()): number | undefined => retryDelayMs(first, options, ctx, NOW)
 
 describe('isRetryable', () => {
   it.each<[string, FetchResult]>([
@@ -59,24 +49,13 @@ describe('isRetryable', () => {
   })
 })
 
-describe('withRetry', () => {
-  it('returns a successful first answer as it is, without a second attempt', async () => {
-    const { attempt } = scripted(ok('dune'))
-    await expect(withRetry(attempt, enabled, context())).resolves.toEqual({ status: 'ok', data: 'dune' })
-    expect(attempt).toHaveBeenCalledTimes(1)
+describe('retryDelayMs', () => {
+  it('never retries a successful first answer', () => {
+    expect(delayFor(ok('dune'))).toBeUndefined()
   })
 
-  it('retries a retryable failure once and marks the answer as retried', async () => {
-    const { attempt } = scripted(upstreamError(503), ok('dune'))
-    await expect(withRetry(attempt, enabled, context())).resolves.toEqual({ status: 'ok', data: 'dune', retried: true })
-    expect(attempt).toHaveBeenCalledTimes(2)
-  })
-
-  it('retries at most once, returning the second failure marked as retried', async () => {
-    const { attempt } = scripted(upstreamError(), upstreamError(502), upstreamError(503))
-    const result = await withRetry(attempt, enabled, context())
-    expect(attempt).toHaveBeenCalledTimes(2)
-    expect(result).toEqual({ ...upstreamError(502), retried: true })
+  it('retries a retryable failure after a pause', () => {
+    expect(delayFor(upstreamError(503))).toEqual(expect.any(Number))
   })
 
   it.each<[string, FetchResult]>([
@@ -85,123 +64,69 @@ describe('withRetry', () => {
     ['429', upstreamError(429, 10)],
     ['not_found', { status: 'not_found' }],
     ['invalid_response', { status: 'invalid_response', detail: 'bad JSON' }]
-  ])('does not retry a non-retryable answer (%s)', async (_name, first) => {
-    const { attempt } = scripted(first, ok())
-    await expect(withRetry(attempt, enabled, context())).resolves.toBe(first)
-    expect(attempt).toHaveBeenCalledTimes(1)
+  ])('does not retry a non-retryable answer (%s)', (_name, first) => {
+    expect(delayFor(first)).toBeUndefined()
   })
 
-  it('does not retry when retries are disabled', async () => {
-    const first = upstreamError(503)
-    const { attempt } = scripted(first, ok())
-    await expect(withRetry(attempt, { enabled: false, baseDelayMs: 5 }, context())).resolves.toBe(first)
-    expect(attempt).toHaveBeenCalledTimes(1)
+  it('does not retry when retries are disabled', () => {
+    expect(delayFor(upstreamError(503), { enabled: false, baseDelayMs: 5 })).toBeUndefined()
   })
 
-  it('does not retry when the signal aborted during the first attempt', async () => {
-    const controller = new AbortController()
-    const first = upstreamError(503)
-    const attempt = vi.fn(async () => {
-      controller.abort(new Error('client left'))
-      return first
-    })
-    await expect(withRetry(attempt, enabled, context({ signal: controller.signal }))).resolves.toBe(first)
-    expect(attempt).toHaveBeenCalledTimes(1)
-  })
-
-  it('does not retry when the deadline leaves less than the delay plus an expected attempt', async () => {
-    const first = upstreamError(503)
-    const { attempt } = scripted(first, ok())
-    const started = performance.now()
-    // Delay is at most 1.5 × 10 ms, the attempt needs 100 ms, only 50 ms are left.
-    const result = await withRetry(attempt, { enabled: true, baseDelayMs: 10 }, context({
-      deadlineAt: performance.now() + 50,
-      expectedAttemptMs: 100
-    }))
-    expect(result).toBe(first)
-    expect(attempt).toHaveBeenCalledTimes(1)
-    expect(performance.now() - started).toBeLessThan(40) // gave up without sleeping
-  })
-
-  it('does not retry when the deadline has already passed', async () => {
-    const first = upstreamError()
-    const { attempt } = scripted(first, ok())
-    await expect(withRetry(attempt, enabled, context({ deadlineAt: performance.now() - 1, expectedAttemptMs: 0 })))
-      .resolves.toBe(first)
-    expect(attempt).toHaveBeenCalledTimes(1)
-  })
-
-  it('counts the jittered delay against the deadline (a delay of 1.5 × base does not fit)', async () => {
-    vi.spyOn(Math, 'random').mockReturnValue(0.99)
-    const first = upstreamError(503)
-    const { attempt } = scripted(first, ok())
-    // ≈ 149 ms delay + 20 ms attempt > 150 ms left; at the mean delay (100 ms) it would fit.
-    const result = await withRetry(attempt, { enabled: true, baseDelayMs: 100 }, context({
-      deadlineAt: performance.now() + 150,
-      expectedAttemptMs: 20
-    }))
-    expect(result).toBe(first)
-    expect(attempt).toHaveBeenCalledTimes(1)
-  })
-
-  it('pauses between half and one and a half times the base delay', async () => {
+  it('pauses between half and one and a half times the base delay', () => {
     const random = vi.spyOn(Math, 'random').mockReturnValue(0)
-    const short = scripted(upstreamError(503), ok())
-    await withRetry(short.attempt, { enabled: true, baseDelayMs: 100 }, context())
-    const shortGap = short.starts[1]! - short.ends[0]!
-    expect(shortGap).toBeGreaterThanOrEqual(45) // 0.5 × 100, minus timer granularity
-    expect(shortGap).toBeLessThan(140) // clearly not the 1.5 × delay
-
+    expect(delayFor(upstreamError(503))).toBe(50)
+    random.mockReturnValue(0.5)
+    expect(delayFor(upstreamError(503))).toBe(100)
     random.mockReturnValue(0.999)
-    const long = scripted(upstreamError(503), ok())
-    await withRetry(long.attempt, { enabled: true, baseDelayMs: 100 }, context())
-    expect(long.starts[1]! - long.ends[0]!).toBeGreaterThanOrEqual(140) // ≈ 1.5 × 100
+    expect(delayFor(upstreamError(503))).toBeCloseTo(149.9)
   })
 
-  it('waits the upstream Retry-After instead of the backoff when it fits', async () => {
-    const { attempt, starts, ends } = scripted(upstreamError(503, 120), ok('dune'))
+  it('jitters every pause inside that range', () => {
+    for (let i = 0; i < 1000; i++) {
+      const delay = delayFor(upstreamError()) as number
+      expect(delay).toBeGreaterThanOrEqual(50)
+      expect(delay).toBeLessThan(150)
+    }
+  })
+
+  it('does not retry when the deadline leaves less than the delay plus an expected attempt', () => {
+    // The delay is at most 1.5 × 10 ms, the attempt needs 100 ms, only 50 ms are left.
+    expect(delayFor(upstreamError(503), { enabled: true, baseDelayMs: 10 }, context({ deadlineAt: NOW + 50, expectedAttemptMs: 100 })))
+      .toBeUndefined()
+  })
+
+  it('retries when the delay plus an expected attempt just fits', () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5)
+    expect(delayFor(upstreamError(503), enabled, context({ deadlineAt: NOW + 120, expectedAttemptMs: 20 }))).toBe(100)
+  })
+
+  it('does not retry when the deadline has already passed', () => {
+    expect(delayFor(upstreamError(), enabled, context({ deadlineAt: NOW - 1, expectedAttemptMs: 0 }))).toBeUndefined()
+  })
+
+  it('counts the jittered delay against the deadline (a delay of 1.5 × base does not fit)', () => {
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.99)
+    const tight = context({ deadlineAt: NOW + 150, expectedAttemptMs: 20 })
+    // ≈ 149 ms delay + 20 ms attempt > 150 ms left…
+    expect(delayFor(upstreamError(503), enabled, tight)).toBeUndefined()
+    // …while at the mean delay (100 ms) it would fit.
+    random.mockReturnValue(0.5)
+    expect(delayFor(upstreamError(503), enabled, tight)).toBe(100)
+  })
+
+  it('waits the upstream Retry-After instead of the backoff when it fits', () => {
     // A backoff of 10 s would never fit: only the Retry-After can make this retry happen.
-    const result = await withRetry(attempt, { enabled: true, baseDelayMs: 10_000 }, context({
-      deadlineAt: performance.now() + 1000
-    }))
-    expect(result).toEqual({ status: 'ok', data: 'dune', retried: true })
-    expect(attempt).toHaveBeenCalledTimes(2)
-    expect(starts[1]! - ends[0]!).toBeGreaterThanOrEqual(115)
+    expect(delayFor(upstreamError(503, 120), { enabled: true, baseDelayMs: 10_000 }, context({ deadlineAt: NOW + 1000 }))).toBe(120)
   })
 
-  it('does not retry when the Retry-After does not fit the deadline', async () => {
-    const first = upstreamError(503, 5000)
-    const { attempt } = scripted(first, ok())
-    const started = performance.now()
-    const result = await withRetry(attempt, { enabled: true, baseDelayMs: 1 }, context({
-      deadlineAt: performance.now() + 1000
-    }))
-    expect(result).toBe(first)
-    expect(result).toMatchObject({ retryAfterMs: 5000 })
-    expect(attempt).toHaveBeenCalledTimes(1)
-    expect(performance.now() - started).toBeLessThan(100)
+  it('does not retry when the Retry-After does not fit the deadline', () => {
+    expect(delayFor(upstreamError(503, 5000), { enabled: true, baseDelayMs: 1 }, context({ deadlineAt: NOW + 1000 }))).toBeUndefined()
   })
 
-  it('rejects when the signal aborts during the pause, without a second attempt', async () => {
-    const controller = new AbortController()
-    const { attempt } = scripted(upstreamError(503, 200), ok())
-    const reason = new Error('deadline')
-    const started = performance.now()
-    setTimeout(() => controller.abort(reason), 20)
-
-    const outcome = await settle(withRetry(attempt, enabled, context({ signal: controller.signal })))
-    expect(outcome).toHaveProperty('error')
-    const error = (outcome as { error: unknown }).error
-    // The rejection carries the caller's reason (Node wraps it as the AbortError's cause).
-    expect(error === reason || (error as Error).cause === reason).toBe(true)
-    expect(performance.now() - started).toBeLessThan(150) // did not sit out the 200 ms pause
-    expect(attempt).toHaveBeenCalledTimes(1)
-  })
-
-  it('propagates a rejection of the first attempt without retrying', async () => {
-    const failure = new Error('boom')
-    const attempt = vi.fn(async (): Promise<FetchResult> => { throw failure })
-    await expect(withRetry(attempt, enabled, context())).rejects.toBe(failure)
-    expect(attempt).toHaveBeenCalledTimes(1)
+  it('measures the time left from performance.now() when no clock is given', () => {
+    const deadlineAt = performance.now() + 50
+    expect(retryDelayMs(upstreamError(503), { enabled: true, baseDelayMs: 10 }, { deadlineAt, expectedAttemptMs: 100 })).toBeUndefined()
+    expect(retryDelayMs(upstreamError(503), { enabled: true, baseDelayMs: 10 }, { deadlineAt: deadlineAt + 10_000, expectedAttemptMs: 100 }))
+      .toEqual(expect.any(Number))
   })
 })

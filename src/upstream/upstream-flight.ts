@@ -1,0 +1,208 @@
+import type { UpstreamObserver } from '../domain/observer.js'
+import type { FetchResult } from '../domain/outcome.js'
+import type { ExchangeHandle } from './json-exchange.js'
+import type { Bulkhead, BulkheadTicket } from './policies/bulkhead.js'
+import { verdictOf, type CircuitBreaker } from './policies/circuit-breaker.js'
+import type { Hedger } from './policies/hedge.js'
+import type { LatencyTracker } from './policies/latency-tracker.js'
+import { retryDelayMs, type RetryOptions } from './policies/retry.js'
+
+/** One upstream host's policy objects, shared by all its flights. */
+export interface FlightPolicies {
+  readonly name: string
+  readonly breaker: CircuitBreaker
+  readonly bulkhead: Bulkhead
+  readonly hedger: Hedger
+  readonly latency: LatencyTracker
+  readonly retry: RetryOptions
+  readonly observer: UpstreamObserver
+}
+
+/** Sends one request to the upstream; `done` is called once, unless the handle aborts it first. */
+export type Send = (done: (result: FetchResult) => void) => ExchangeHandle
+
+interface Attempt {
+  handle: ExchangeHandle | undefined
+  startedAt: number
+  readonly hedge: boolean
+  done: boolean
+}
+
+interface Waiter {
+  readonly signal: AbortSignal
+  readonly resolve: (result: FetchResult) => void
+  readonly reject: (reason: unknown) => void
+  readonly leave: () => void
+}
+
+// One reason for every aborted loser: building an Error (and its stack) per call is not free.
+const HEDGE_LOST = new DOMException('another attempt answered first', 'AbortError')
+// A retry is only worth sending if the deadline leaves at least this much for it.
+const MIN_ATTEMPT_MS = 20
+
+/**
+ * One upstream call as one state machine: every caller that wants the same thing waits on
+ * it (coalescing), and the policies are synchronous checks and counters around its
+ * requests — circuit admission, a bulkhead slot per request, at most one retry inside the
+ * deadline, a hedge after the p95 — instead of async wrappers nested one per policy. A call
+ * costs one promise per waiter, one timer while a hedge or retry is pending, and no
+ * AbortController: requests are stopped through undici's own handle. The call is aborted
+ * only when its last waiter has left.
+ */
+export class UpstreamFlight {
+  private readonly waiters: Waiter[] = []
+  private readonly live: Attempt[] = []
+  private timer: NodeJS.Timeout | undefined
+  private ticket: BulkheadTicket | undefined
+  private settled = false
+  /** The breaker epoch this flight was admitted in; undefined when it was not admitted. */
+  private admittedIn: number | undefined
+  private retried = false
+  private hedged = false
+  private joined = false
+
+  constructor(
+    private readonly policies: FlightPolicies,
+    private readonly send: Send,
+    private readonly deadlineAt: number,
+    private readonly onEnd: (flight: UpstreamFlight) => void
+  ) {}
+
+  /** A caller waits for the answer; its signal aborting makes it leave (rejecting with the reason). */
+  join(signal: AbortSignal): Promise<FetchResult> {
+    if (this.waiters.length > 0) {
+      this.joined = true
+      this.policies.observer.coalesced(this.policies.name)
+    }
+    return new Promise<FetchResult>((resolve, reject) => {
+      const waiter: Waiter = { signal, resolve, reject, leave: () => this.leave(waiter) }
+      this.waiters.push(waiter)
+      signal.addEventListener('abort', waiter.leave, { once: true })
+    })
+  }
+
+  start(): void {
+    if (!this.policies.breaker.admit()) {
+      this.finish({ status: 'circuit_open', detail: `${this.policies.name} circuit is open after repeated failures; not called` })
+      return
+    }
+    this.admittedIn = this.policies.breaker.generation
+    this.launch(false)
+  }
+
+  private launch(hedge: boolean): void {
+    const attempt: Attempt = { handle: undefined, startedAt: 0, hedge, done: false }
+    this.live.push(attempt)
+    const go = (): void => {
+      this.ticket = undefined
+      attempt.startedAt = performance.now()
+      try {
+        attempt.handle = this.send((result) => this.answered(attempt, result))
+      } catch (error) {
+        this.failed(attempt, error)
+      }
+    }
+    const entered = this.policies.bulkhead.enter(go)
+    if (entered === 'full') {
+      this.live.splice(this.live.indexOf(attempt), 1)
+      const { bulkhead, name } = this.policies
+      this.finish({ status: 'overloaded', detail: `${name} has ${bulkhead.capacity} calls in flight and ${bulkhead.maxQueue} queued` })
+      return
+    }
+    if (entered !== 'started') this.ticket = entered
+    if (!hedge && !this.settled) this.armHedge()
+  }
+
+  private armHedge(): void {
+    const delayMs = this.policies.hedger.arm()
+    if (delayMs === undefined) return
+    const dueAt = performance.now() + delayMs
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      if (this.settled || this.live.length !== 1 || this.ticket !== undefined) return
+      if (!this.policies.hedger.fire(performance.now() - dueAt, this.policies.bulkhead.hasFreeSlot)) return
+      this.hedged = true
+      this.launch(true)
+    }, delayMs)
+  }
+
+  private answered(attempt: Attempt, result: FetchResult): void {
+    attempt.done = true
+    this.live.splice(this.live.indexOf(attempt), 1)
+    this.policies.bulkhead.release()
+    const elapsedMs = performance.now() - attempt.startedAt
+    if (result.status !== 'error') this.policies.latency.record(elapsedMs)
+    this.policies.observer.upstreamRequest(this.policies.name, result.status, elapsedMs / 1000)
+    if (this.settled) return
+    // An error while the other attempt of a hedged pair still runs: that one may do better.
+    if (result.status === 'error' && this.live.length > 0) return
+    if (result.status === 'error' && !this.retried && this.scheduleRetry(result)) return
+    if (attempt.hedge) this.policies.hedger.won()
+    this.finish(result)
+  }
+
+  /** A request that could not even be sent (a bug, such as an unvalidated path): every waiter learns why. */
+  private failed(attempt: Attempt, error: unknown): void {
+    attempt.done = true
+    this.live.splice(this.live.indexOf(attempt), 1)
+    this.policies.bulkhead.release()
+    if (this.settled) return
+    this.end(HEDGE_LOST, 'neutral')
+    for (const waiter of this.waiters.splice(0)) {
+      waiter.signal.removeEventListener('abort', waiter.leave)
+      waiter.reject(error)
+    }
+  }
+
+  private scheduleRetry(first: FetchResult): boolean {
+    const expectedAttemptMs = Math.max(MIN_ATTEMPT_MS, this.policies.latency.p95() ?? 0)
+    const delayMs = retryDelayMs(first, this.policies.retry, { deadlineAt: this.deadlineAt, expectedAttemptMs })
+    if (delayMs === undefined) return false
+    clearTimeout(this.timer)
+    this.retried = true
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      if (this.settled) return
+      this.policies.observer.retried(this.policies.name)
+      this.launch(false)
+    }, delayMs)
+    return true
+  }
+
+  private finish(result: FetchResult): void {
+    this.end(HEDGE_LOST, verdictOf(result))
+    const marked = this.retried || this.hedged || this.joined
+      ? { ...result, ...(this.retried ? { retried: true } : {}), ...(this.hedged ? { hedged: true } : {}), ...(this.joined ? { coalesced: true } : {}) }
+      : result
+    for (const waiter of this.waiters) {
+      waiter.signal.removeEventListener('abort', waiter.leave)
+      waiter.resolve(marked)
+    }
+    this.waiters.length = 0
+  }
+
+  private leave(waiter: Waiter): void {
+    this.waiters.splice(this.waiters.indexOf(waiter), 1)
+    const reason = waiter.signal.reason as unknown
+    waiter.reject(reason)
+    if (this.waiters.length > 0 || this.settled) return
+    // Nobody waits any more: stop the upstream requests. A timeout says the upstream is slow.
+    const timedOut = (reason as Error | undefined)?.name === 'TimeoutError'
+    this.end(reason instanceof Error ? reason : new Error('the caller left'), timedOut ? 'failure' : 'neutral', timedOut ? 'timeout' : 'aborted')
+  }
+
+  /** Settles the bookkeeping: timers, the queue slot, requests still running, the breaker. */
+  private end(abortReason: Error, verdict: 'success' | 'failure' | 'neutral', abortedOutcome = 'aborted'): void {
+    this.settled = true
+    clearTimeout(this.timer)
+    if (this.ticket !== undefined) this.policies.bulkhead.leave(this.ticket)
+    for (const attempt of this.live.splice(0)) {
+      if (attempt.done || attempt.handle === undefined) continue
+      attempt.handle.abort(abortReason)
+      this.policies.bulkhead.release()
+      this.policies.observer.upstreamRequest(this.policies.name, abortedOutcome, (performance.now() - attempt.startedAt) / 1000)
+    }
+    if (this.admittedIn !== undefined) this.policies.breaker.record(verdict, this.admittedIn)
+    this.onEnd(this)
+  }
+}

@@ -1,13 +1,15 @@
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { layerTimes, renderLayers, type LayerTime } from './profile-layers.js'
 
 // Reads a V8 .cpuprofile (from `node --cpu-prof`) and ranks where the service spent its own
 // CPU time: per function (name + file + line) and per module (npm package, node internals, or
-// our own source file). Self time only, so the list points at code to change, not at callers.
+// our own source file), self time, so the list points at code to change; and per layer of the
+// stack, self and inclusive (profile-layers.ts), so it says what each layer costs in all.
 
 interface CallFrame { functionName: string; url: string; lineNumber: number }
-interface ProfileNode { id: number; callFrame: CallFrame }
+interface ProfileNode { id: number; callFrame: CallFrame; children?: number[] }
 interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
 
 export interface HotSpot {
@@ -23,6 +25,7 @@ export interface ProfileSummary {
   readonly idleMs: number
   readonly functions: readonly HotSpot[]
   readonly modules: readonly HotSpot[]
+  readonly layers: readonly LayerTime[]
 }
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -80,7 +83,10 @@ export async function summarizeProfile(file: string, top = 15): Promise<ProfileS
     modules.set(module, (modules.get(module) ?? 0) + ms)
   }
   const busyMs = Math.max(totalMs - idleMs, 1)
-  return { file, totalMs: Math.round(totalMs), idleMs: Math.round(idleMs), functions: rank(functions, busyMs, top), modules: rank(modules, busyMs, top) }
+  return {
+    file, totalMs: Math.round(totalMs), idleMs: Math.round(idleMs),
+    functions: rank(functions, busyMs, top), modules: rank(modules, busyMs, top), layers: layerTimes(profile)
+  }
 }
 
 export function renderProfile(summary: ProfileSummary): string {
@@ -93,7 +99,9 @@ export function renderProfile(summary: ProfileSummary): string {
     '',
     '| # | self ms | % | module |',
     '| --- | --- | --- | --- |',
-    ...summary.modules.map((h, i) => `| ${i + 1} | ${h.selfMs} | ${h.percent} | ${h.name} |`)
+    ...summary.modules.map((h, i) => `| ${i + 1} | ${h.selfMs} | ${h.percent} | ${h.name} |`),
+    '',
+    renderLayers(summary.layers)
   ]
   return lines.join('\n')
 }

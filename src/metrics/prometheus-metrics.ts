@@ -1,7 +1,8 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
 import type { UpstreamObserver } from '../domain/observer.js'
 import type { CacheState } from '../domain/outcome.js'
 import { SOURCE_NAMES, type SourceName } from '../domain/sources.js'
+import { SeriesHistogram } from './series-histogram.js'
 
 /** Live state the gauges read at scrape time (nothing is updated per request for them). */
 export interface UpstreamGaugeSource {
@@ -21,8 +22,8 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2.5, 
  */
 export class PrometheusMetrics implements UpstreamObserver {
   readonly registry = new Registry()
-  private readonly httpDuration: Histogram<'route' | 'method' | 'status_code'>
-  private readonly upstreamDuration: Histogram<'source' | 'outcome'>
+  private readonly httpDuration: SeriesHistogram
+  private readonly upstreamDuration: SeriesHistogram
   private readonly cacheResults: Counter<'source' | 'result'>
   private readonly cacheCounts = new PendingCacheCounts()
   private readonly coalescedCalls: Counter<'source'>
@@ -35,14 +36,10 @@ export class PrometheusMetrics implements UpstreamObserver {
   constructor(gauges: UpstreamGaugeSource) {
     const registers = [this.registry]
     collectDefaultMetrics({ register: this.registry })
-    this.httpDuration = new Histogram({
-      name: `${PREFIX}http_request_duration_seconds`, help: 'HTTP requests by route template, method and status',
-      labelNames: ['route', 'method', 'status_code'], buckets: LATENCY_BUCKETS, registers
-    })
-    this.upstreamDuration = new Histogram({
-      name: `${PREFIX}upstream_request_duration_seconds`, help: 'Upstream HTTP requests (hedges and retries included) by source and outcome',
-      labelNames: ['source', 'outcome'], buckets: LATENCY_BUCKETS, registers
-    })
+    this.httpDuration = new SeriesHistogram(`${PREFIX}http_request_duration_seconds`, 'HTTP requests by route template, method and status',
+      ['route', 'method', 'status_code'], LATENCY_BUCKETS, this.registry)
+    this.upstreamDuration = new SeriesHistogram(`${PREFIX}upstream_request_duration_seconds`,
+      'Upstream HTTP requests (hedges and retries included) by source and outcome', ['source', 'outcome'], LATENCY_BUCKETS, this.registry)
     const cacheCounts = this.cacheCounts
     this.cacheResults = new Counter({
       name: `${PREFIX}cache_requests_total`, help: 'Cache lookups by source and result (hit, stale, miss)', labelNames: ['source', 'result'], registers,
@@ -85,7 +82,7 @@ export class PrometheusMetrics implements UpstreamObserver {
   }
 
   httpRequest(route: string, method: string, statusCode: number, seconds: number): void {
-    this.httpDuration.observe({ route, method, status_code: String(statusCode) }, seconds)
+    this.httpDuration.seriesOf(route, method, String(statusCode)).observe(seconds)
   }
 
   rejectedRequest(reason: 'rate_limited' | 'shed'): void {
@@ -93,7 +90,7 @@ export class PrometheusMetrics implements UpstreamObserver {
   }
 
   upstreamRequest(source: string, outcome: string, seconds: number): void {
-    this.upstreamDuration.observe({ source, outcome }, seconds)
+    this.upstreamDuration.seriesOf(source, outcome).observe(seconds)
   }
 
   retried(source: string): void {

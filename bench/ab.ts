@@ -30,6 +30,9 @@ const HELP = `usage: npm run bench:ab -- --base REF [options]
                     the load switching between them every --slice seconds (ABBA): the machine
                     drifts less within a round, and rounds sample each process's own luck
   --slice S         seconds per slice with --interleave (default 3)
+  --base-env K=V    extra service environment for the base build only (repeatable; with --interleave)
+  --head-env K=V    likewise for the working tree: \`--base HEAD --head-env CACHE_ENABLED=true\`
+                    prices a setting with the code unchanged
   --base-node PATH  run the base build on this Node.js executable (default: the pinned runtime);
   --head-node PATH  likewise for the working tree: \`--base HEAD --base-node /usr/bin/node\`
                     prices a runtime change with the code unchanged
@@ -56,6 +59,8 @@ const { values } = parseArgs({
     interleave: { type: 'boolean', default: false },
     slice: { type: 'string', default: '3' },
     'base-node': { type: 'string' },
+    'base-env': { type: 'string', multiple: true },
+    'head-env': { type: 'string', multiple: true },
     'head-node': { type: 'string' },
     help: { type: 'boolean', default: false }
   }
@@ -103,6 +108,7 @@ async function compareInterleaved(baseTree: string, pairs: number): Promise<numb
     sliceS,
     warmupS: 2,
     serviceEnv: parseEnvPairs(values.env),
+    sideEnv: [parseEnvPairs(values['base-env']), parseEnvPairs(values['head-env'])],
     log: (line) => console.log(line)
   })
   const { baseMicros, headMicros, roundRatios } = result
@@ -119,6 +125,9 @@ async function main(): Promise<number> {
   const pairs = Number(values.pairs)
   if (!Number.isInteger(pairs) || pairs < 1) throw new Error(`--pairs must be a positive integer, got "${values.pairs}"`)
   if (values.service !== 'dist' && values.service !== 'tsx') throw new Error('--service must be dist or tsx')
+  if (!values.interleave && (values['base-env'] !== undefined || values['head-env'] !== undefined)) {
+    throw new Error('--base-env and --head-env need --interleave')
+  }
 
   console.log(`checking out ${values.base} in a worktree${values.service === 'dist' ? ', building it and the working tree' : ''}…`)
   const baseTree = await mkdtemp(join(tmpdir(), 'book-aggregator-ab-'))

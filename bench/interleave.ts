@@ -28,6 +28,8 @@ export interface InterleaveOptions {
   readonly sliceS: number
   readonly warmupS: number
   readonly serviceEnv?: Readonly<Record<string, string>>
+  /** Extra environment for [base, head] alone, over the shared one: two settings of one build. */
+  readonly sideEnv?: readonly [Readonly<Record<string, string>>, Readonly<Record<string, string>>]
   readonly log?: (line: string) => void
 }
 
@@ -71,7 +73,7 @@ async function runRound(options: InterleaveOptions, mock: MockUpstream, round: n
     const serviceEnv = { ...scenario.serviceEnv, ...options.serviceEnv }
     for (const [i, root] of options.roots.entries()) {
       const nodePath = options.nodePaths?.[i]
-      started.push(await startTarget('ours', mock, serviceEnv, { serviceMode: options.serviceMode, serviceRoot: root, ...(nodePath === undefined ? {} : { nodePath }) }))
+      started.push(await startTarget('ours', mock, { ...serviceEnv, ...options.sideEnv?.[i] }, { serviceMode: options.serviceMode, serviceRoot: root, ...(nodePath === undefined ? {} : { nodePath }) }))
     }
     const pinned = started.every((s) => pinToCpu(s.child.pid, 1)) && pinToCpu(mock.child.pid, 0) && pinToCpu(process.pid, 0)
     if (round === 0) options.log?.(pinned ? 'both builds pinned to CPU 1, the mock and the load generator to CPU 0' : 'not pinned to CPUs (no taskset or one CPU)')

@@ -1,5 +1,7 @@
 import { createHook } from 'node:async_hooks'
 import { get } from 'node:http'
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
@@ -19,19 +21,16 @@ const HELP = `usage: npm run bench:allocations -- [--requests N] [--env KEY=VALU
   --requests N   sequential requests counted, after as many for warm-up (default 300)
   --env K=V      service settings (repeatable); default: cache off, rate limit out of reach`
 
-const { values } = parseArgs({
-  options: {
-    requests: { type: 'string', default: '300' },
-    env: { type: 'string', multiple: true },
-    help: { type: 'boolean', default: false }
-  }
-})
 
 interface Counts { promises: number; abortControllers: number; timers: number; abortListeners: number }
 const counts: Counts = { promises: 0, abortControllers: 0, timers: 0, abortListeners: 0 }
 let counting = false
 
+let instrumented = false
+
 function instrument(): void {
+  if (instrumented) return
+  instrumented = true
   createHook({ init: (_id, type) => { if (counting && type === 'PROMISE') counts.promises++ } }).enable()
   const Native = globalThis.AbortController
   globalThis.AbortController = class extends Native {
@@ -61,36 +60,66 @@ function getStatus(url: string): Promise<number> {
   })
 }
 
-async function main(): Promise<number> {
-  if (values.help) {
-    console.log(HELP)
-    return 0
-  }
-  const requests = Number(values.requests)
+export interface AllocationCounts {
+  readonly requests: number
+  /** Per uncached request. */
+  readonly promises: number
+  readonly abortControllers: number
+  readonly timers: number
+  readonly abortListeners: number
+}
+
+/** Counts, per request, what `requests` sequential uncached lookups create after as many for warm-up. */
+export async function countAllocations(requests: number, serviceEnv: Readonly<Record<string, string>> = {}): Promise<AllocationCounts> {
   instrument()
   const mock = await startMock(sameLatency(0))
   const env: Record<string, string> = {
     PUBLISHER_API_URL: mock.urls.publisher, REVIEWS_API_URL: mock.urls.reviews, RECOMMENDATIONS_API_URL: mock.urls.recommendations,
-    CACHE_ENABLED: 'false', RATE_LIMIT_MAX: '100000000', LOG_LEVEL: 'warn', ...parseEnvPairs(values.env)
+    CACHE_ENABLED: 'false', RATE_LIMIT_MAX: '100000000', LOG_LEVEL: 'warn', ...serviceEnv
   }
   const app = await buildApp(loadConfig(env))
   try {
     const base = await app.listen({ host: '127.0.0.1', port: 0 })
     for (let i = 0; i < requests; i++) await getStatus(`${base}/books/${randomIsbn13()}`)
+    Object.assign(counts, { promises: 0, abortControllers: 0, timers: 0, abortListeners: 0 })
     counting = true
     for (let i = 0; i < requests; i++) {
       const status = await getStatus(`${base}/books/${randomIsbn13()}`)
       if (status !== 200) throw new Error(`expected 200, got ${status}`)
     }
     counting = false
-    const per = (n: number): string => (n / requests).toFixed(1)
-    console.log(`per uncached request (${requests} requests, ${JSON.stringify(values.env ?? [])}):`)
-    console.log(`  promises ${per(counts.promises)}  AbortControllers ${per(counts.abortControllers)}  setTimeout calls ${per(counts.timers)}  abort listeners ${per(counts.abortListeners)}`)
-    return 0
+    const per = (n: number): number => Math.round((10 * n) / requests) / 10
+    return {
+      requests,
+      promises: per(counts.promises),
+      abortControllers: per(counts.abortControllers),
+      timers: per(counts.timers),
+      abortListeners: per(counts.abortListeners)
+    }
   } finally {
+    counting = false
     await app.close()
     await mock.stop()
   }
 }
 
-runCli(main, 'bench:allocations: ')
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      requests: { type: 'string', default: '300' },
+      env: { type: 'string', multiple: true },
+      help: { type: 'boolean', default: false }
+    }
+  })
+  if (values.help) {
+    console.log(HELP)
+    return 0
+  }
+  const c = await countAllocations(Number(values.requests), parseEnvPairs(values.env))
+  console.log(`per uncached request (${c.requests} requests, ${JSON.stringify(values.env ?? [])}):`)
+  console.log(`  promises ${c.promises}  AbortControllers ${c.abortControllers}  setTimeout calls ${c.timers}  abort listeners ${c.abortListeners}`)
+  return 0
+}
+
+// Run as a command, not when a test imports countAllocations.
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) runCli(main, 'bench:allocations: ')

@@ -66,6 +66,8 @@ export type FetchResult = PolicyMarks & CacheMarks & ProvenanceMarks & (
    * said 429 (or its quota is spent). `retryAfterMs`: how long the provider asked us to wait.
    */
   | { readonly status: 'rate_limited'; readonly detail: string; readonly httpStatus?: number; readonly retryAfterMs?: number }
+  /** A section of several providers none of which answered before its deadline. */
+  | { readonly status: 'timeout'; readonly detail: string }
 )
 
 /** `sources.<name>` of the BookView, with the section data kept beside it. */

@@ -20,17 +20,19 @@ const STATUS_TEXT = {
   invalid_response: 'invalid response',
   circuit_open: 'circuit open',
   overloaded: 'overloaded',
+  rate_limited: 'rate limited',
   skipped: 'skipped',
   unavailable: 'no answer'
 }
 /** Statuses that cost a section (the ones that make `complete` false). */
-const FAILED = new Set(['timeout', 'error', 'invalid_response', 'circuit_open', 'overloaded'])
+const FAILED = new Set(['timeout', 'error', 'invalid_response', 'circuit_open', 'overloaded', 'rate_limited'])
 const WHY = {
   timeout: 'did not answer in time',
   error: 'answered with an error',
   invalid_response: 'sent an answer that could not be understood',
   circuit_open: 'has been failing, so calls to it are paused for a moment (circuit open)',
-  overloaded: 'is overloaded right now; try again shortly'
+  overloaded: 'is overloaded right now; try again shortly',
+  rate_limited: 'is over its request budget (or asked us to slow down); try again shortly'
 }
 const EMPTY = {
   publisher: 'No publisher knows this ISBN.',
@@ -568,13 +570,27 @@ const RENDER = {
       const meter = score === undefined ? null : el('span', { class: 'rec-score', title: `match score ${score}` },
         el('span', { class: 'rec-score-bar' }), `${Math.round(score * 100)}%`)
       meter?.style.setProperty('--score', `${score * 100}%`)
+      // A work without an ISBN (Open Library recommends works) opens at its provider instead.
+      const link = r.isbn
+        ? { class: 'rec', href: bookHref(r.isbn), dataset: { isbn: String(r.isbn) } }
+        : { class: 'rec rec-external', href: safeHttpUrl(r.url), target: '_blank', rel: 'noopener noreferrer', title: 'Opens at the provider' }
       return el('li', {},
-        el('a', { class: 'rec', href: bookHref(r.isbn), dataset: { isbn: String(r.isbn) } },
+        el('a', link,
           el('span', { class: 'rec-text' },
-            el('span', { class: 'rec-title' }, r.title ?? r.isbn),
+            el('span', { class: 'rec-title' }, r.title ?? r.isbn ?? r.key),
             el('span', { class: 'rec-authors' }, list(r.authors))),
           meter))
     }))
+  }
+}
+
+/** Only http(s) links from a provider become hrefs (never `javascript:` and the like). */
+function safeHttpUrl(url) {
+  try {
+    const parsed = new URL(String(url))
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : '#'
+  } catch {
+    return '#'
   }
 }
 

@@ -88,7 +88,12 @@ export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = []
   const read = new EnvReader(env, problems)
 
-  const upstreamTimeoutDefault = read.integer('UPSTREAM_TIMEOUT_MS', 1500, 1, 600_000)
+  const providers = readProvidersConfig(read)
+  const sectionProviders = readSectionProviders(read, providers, problems)
+  // A public provider's section is a chain of requests under a rate budget (Open Library: ISBN →
+  // edition → work, then authors, ratings, subject at 3 per second): it needs longer defaults.
+  const publicProviders = sectionProviders !== undefined && SOURCE_NAMES.some((s) => sectionProviders[s].some((p) => p !== 'native'))
+  const upstreamTimeoutDefault = read.integer('UPSTREAM_TIMEOUT_MS', publicProviders ? 4000 : 1500, 1, 600_000)
   const upstreamTimeoutMs = mapSources((s) =>
     read.integer(TIMEOUT_VARIABLES[s], upstreamTimeoutDefault, 1, 600_000))
 
@@ -100,8 +105,6 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const logLevel = read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS) as LevelWithSilent
-  const providers = readProvidersConfig(read)
-  const sectionProviders = readSectionProviders(read, providers, problems)
   const config: Config = {
     host: read.string('HOST', '0.0.0.0'),
     port: read.integer('PORT', 3000, 0, 65_535),
@@ -110,7 +113,7 @@ export function loadConfig(env: Env = process.env): Config {
     sectionProviders,
     providers,
     upstreamTimeoutMs,
-    requestDeadlineMs: read.integer('REQUEST_DEADLINE_MS', 3000, 1, 600_000),
+    requestDeadlineMs: read.integer('REQUEST_DEADLINE_MS', publicProviders ? 5000 : 3000, 1, 600_000),
     upstreamMaxBodyBytes: read.integer('UPSTREAM_MAX_BODY_BYTES', 1_048_576, 1024, 512 * 1_048_576),
     resilience: {
       maxConcurrency: read.integer('UPSTREAM_MAX_CONCURRENCY', 64, 1, 10_000),

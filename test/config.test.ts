@@ -352,3 +352,13 @@ describe('loadConfig providers', () => {
     expect(error.message).not.toContain('secret-token')
   })
 })
+
+describe('loadConfig timeouts with public providers', () => {
+  it('defaults to longer timeouts when a public provider serves a section (a chain of rate-limited requests)', () => {
+    const config = loadConfig({ BOOK_PROVIDERS: 'openlibrary', OPENLIBRARY_CONTACT: 'ops@library.example' })
+    expect(config.upstreamTimeoutMs).toEqual({ publisher: 4000, reviews: 4000, recommendations: 4000 })
+    expect(config.requestDeadlineMs).toBe(5000)
+    expect(loadConfig({ BOOK_PROVIDERS: 'native', ...URLS }).requestDeadlineMs).toBe(3000)
+    expect(loadConfig({ BOOK_PROVIDERS: 'openlibrary', OPENLIBRARY_CONTACT: 'a@b.c', UPSTREAM_TIMEOUT_MS: '900' }).upstreamTimeoutMs.reviews).toBe(900)
+  })
+})

@@ -32,3 +32,23 @@ export async function startProviderApp(env: Record<string, string>): Promise<Pro
   const app = await buildApp(loadConfig({ LOG_LEVEL: 'info', OPENLIBRARY_CONTACT: 'tests@example.org', ...env }), { logStream })
   return { app, logs, close: () => app.close() }
 }
+
+/** `sources.<name>` of a BookView, as the provider tests read it. */
+export interface SourceReportBody {
+  readonly status: string
+  readonly durationMs: number
+  readonly provider?: string
+  readonly detail?: string
+  readonly httpStatus?: number
+  readonly cache?: string
+  readonly filledFrom?: Readonly<Record<string, string>>
+}
+
+/** A BookView (or a problem with `sources`), as the provider tests read it. */
+export interface BookBody {
+  readonly publisher: { readonly title: string; readonly description?: string; readonly [field: string]: unknown }
+  readonly reviews: unknown
+  readonly recommendations: { readonly items: unknown[] }
+  readonly sources: Readonly<Record<string, SourceReportBody>>
+  readonly complete: boolean
+}

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { expectMatchesContract } from '../helpers/contract.js'
 import { startFakeProviders, type FakeProviders } from '../helpers/fake-providers.js'
-import { FANTASTIC_MR_FOX, FOX_EXTRAS, startProviderApp, type ProviderApp } from '../helpers/provider-app.js'
+import { FANTASTIC_MR_FOX, FOX_EXTRAS, startProviderApp, type BookBody, type ProviderApp } from '../helpers/provider-app.js'
 
 const KEY = 'merge-test-key'
 const TOKEN = 'merge-test-token'
@@ -51,10 +51,10 @@ async function start(env: Record<string, string>, googleLatencyMs?: number): Pro
   return service
 }
 
-async function book(app: ProviderApp, query = ''): Promise<Record<string, any>> {
+async function book(app: ProviderApp, query = ''): Promise<BookBody> {
   const response = await app.app.inject({ method: 'GET', url: `/books/${FANTASTIC_MR_FOX}${query}` })
   expectMatchesContract('/books/{isbn}', 'GET', response)
-  return response.json()
+  return response.json<BookBody>()
 }
 
 describe('sections served by several providers', () => {
@@ -76,8 +76,8 @@ describe('sections served by several providers', () => {
   it('the first in list order wins even when it answers last; nothing to fill → no filledFrom', async () => {
     const app = await start({ PUBLISHER_PROVIDERS: 'googlebooks,openlibrary' }, 150)
     const body = await book(app, '?include=publisher')
-    expect(body.sources.publisher.provider).toBe('googlebooks')
-    expect(body.sources.publisher.durationMs).toBeGreaterThanOrEqual(140)
+    expect(body.sources.publisher?.provider).toBe('googlebooks')
+    expect(body.sources.publisher?.durationMs).toBeGreaterThanOrEqual(140)
   })
 
   it('falls back to the next provider when the first has nothing (Hardcover does not know the Fox)', async () => {
@@ -85,7 +85,7 @@ describe('sections served by several providers', () => {
     const body = await book(app, '?include=reviews')
     expect(body.reviews).toEqual({ averageRating: 4.1, ratingsCount: 212, items: [] })
     expect(body.sources.reviews).toMatchObject({ status: 'ok', provider: 'openlibrary' })
-    expect(body.sources.reviews.filledFrom).toBeUndefined()
+    expect(body.sources.reviews?.filledFrom).toBeUndefined()
   })
 
   it('a provider slower than the section timeout costs only its own part', async () => {
@@ -93,7 +93,7 @@ describe('sections served by several providers', () => {
     const body = await book(app, '?include=publisher')
     expect(body.sources.publisher).toMatchObject({ status: 'ok', provider: 'openlibrary' })
     // Settled just before the section's own timeout (with what had arrived), not by it.
-    expect(body.sources.publisher.durationMs).toBeLessThan(600 + 150)
+    expect(body.sources.publisher?.durationMs).toBeLessThan(600 + 150)
     expect(body.publisher.title).toBe('Fantastic Mr. Fox')
   })
 
@@ -101,9 +101,9 @@ describe('sections served by several providers', () => {
     const app = await start({ PUBLISHER_PROVIDERS: 'hardcover,googlebooks', HARDCOVER_TOKEN: 'not-the-token' })
     const response = await app.app.inject({ method: 'GET', url: '/books/9780143119111?include=publisher' })
     expect(response.statusCode).toBe(404)
-    const { publisher } = response.json().sources
+    const { publisher } = response.json<BookBody>().sources
     expect(publisher).toMatchObject({ status: 'not_found', provider: 'googlebooks' })
-    expect(publisher.detail).toBe('hardcover: hardcover refused the token (HTTP 401): check HARDCOVER_TOKEN; ' +
+    expect(publisher?.detail).toBe('hardcover: hardcover refused the token (HTTP 401): check HARDCOVER_TOKEN; ' +
       'googlebooks: Google Books answered ISBN 9780143119111 with a different book (ISBN 9781101477816); dropped')
   })
 

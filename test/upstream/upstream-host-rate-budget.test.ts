@@ -40,7 +40,7 @@ describe('UpstreamHost rate budget', () => {
     const answers = Array.from({ length: 5 }, (_, i) => settle(h.call(`k${i}`, live(), performance.now() + 5000, upstream.send)))
     await vi.advanceTimersByTimeAsync(3000)
     expect((await Promise.all(answers)).map((a) => ('value' in a ? a.value.status : 'rejected'))).toEqual(['ok', 'ok', 'ok', 'ok', 'ok'])
-    expect(upstream.offsets()).toEqual([0, 0, 1000, 1000, 2000])
+    expect(upstream.offsets()).toEqual([0, 0, 1100, 1100, 2200])
   })
 
   it('settles rate_limited at once, without a request, when no slot comes before the deadline', async () => {
@@ -49,8 +49,8 @@ describe('UpstreamHost rate budget', () => {
     const answers = Array.from({ length: 5 }, (_, i) => h.call(`k${i}`, live(), performance.now() + 1500, upstream.send))
     const fifth = await answers[4] as FetchResult
     expect(performance.now()).toBe(0)
-    expect(fifth).toEqual({ status: 'rate_limited', detail: 'openlibrary allows 2 requests per 1 s and none was free before the deadline; not called' })
-    await vi.advanceTimersByTimeAsync(1100)
+    expect(fifth).toEqual({ status: 'rate_limited', detail: 'openlibrary allows 2 requests per 1.1 s and none was free before the deadline; not called' })
+    await vi.advanceTimersByTimeAsync(1200)
     await Promise.all(answers.slice(0, 4))
     expect(upstream.requests).toHaveLength(4)
   })
@@ -66,9 +66,9 @@ describe('UpstreamHost rate budget', () => {
     expect(await left).toEqual({ error: new Error('client went away') })
     expect(h.inFlight).toBe(1)
     const third = h.call('c', live(), performance.now() + 5000, upstream.send)
-    await vi.advanceTimersByTimeAsync(1005)
+    await vi.advanceTimersByTimeAsync(1105)
     await Promise.all([first, third])
-    expect(upstream.offsets()).toEqual([0, 1000])
+    expect(upstream.offsets()).toEqual([0, 1100])
   })
 
   it('a 429 pauses the host for every caller for as long as Retry-After says', async () => {
@@ -96,7 +96,7 @@ describe('UpstreamHost rate budget', () => {
       // Warm the host's p95 (5 ms), one call a second so the budget is never the limit.
       for (let i = 0; i < 25; i++) {
         const warm = h.call(`warm${i}`, live(), performance.now() + 5000, fast.send)
-        await vi.advanceTimersByTimeAsync(1000)
+        await vi.advanceTimersByTimeAsync(1100)
         await warm
       }
       const slow = scriptedSend(answerAfter(200, ok()))
@@ -104,7 +104,7 @@ describe('UpstreamHost rate budget', () => {
       await vi.advanceTimersByTimeAsync(300)
       await answer
       expect(slow.requests).toHaveLength(expected)
-      await vi.advanceTimersByTimeAsync(1000)
+      await vi.advanceTimersByTimeAsync(1100)
     }
   })
 })

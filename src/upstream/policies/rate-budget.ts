@@ -10,6 +10,8 @@
  * waking together to fight for a token; a caller that leaves gives its slot back (`refund`).
  * `pause()` honours a provider's Retry-After for every caller of the host at once.
  */
+const HEADROOM = 0.1
+
 export class RateBudget {
   /** Start times of the requests of the last window and of reserved ones, ascending. */
   private readonly starts: number[] = []
@@ -23,10 +25,16 @@ export class RateBudget {
     if (!(perWindow >= 1) || !Number.isInteger(perWindow)) throw new RangeError(`perWindow must be an integer ≥ 1, not ${perWindow}`)
   }
 
-  /** A budget of `ratePerSecond` (which may be fractional, e.g. 0.5 = one request every 2 s). */
+  /**
+   * A budget of `ratePerSecond` (which may be fractional, e.g. 0.5 = one request every 2 s).
+   * The provider counts arrivals, not our sends: a request on a fresh connection arrives tens
+   * of ms later than one on a warm socket sent after it, so the window keeps a tenth of
+   * headroom, and the rate is a ceiling the provider never sees exceeded.
+   */
   static perSecond(ratePerSecond: number, now?: () => number): RateBudget {
-    if (ratePerSecond >= 1) return new RateBudget(Math.floor(ratePerSecond), 1000, now)
-    return new RateBudget(1, Math.ceil(1000 / ratePerSecond), now)
+    const withHeadroom = (windowMs: number): number => Math.ceil(windowMs * (1 + HEADROOM))
+    if (ratePerSecond >= 1) return new RateBudget(Math.floor(ratePerSecond), withHeadroom(1000), now)
+    return new RateBudget(1, withHeadroom(1000 / ratePerSecond), now)
   }
 
   /** Until when the provider asked us to send nothing (a `performance.now()` time; 0 = never paused). */

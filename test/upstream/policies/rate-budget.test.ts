@@ -54,12 +54,13 @@ describe('RateBudget', () => {
     expect(budget.reserve(7000)).toBe(7000)
   })
 
-  it('perSecond turns a fractional rate into one request per longer window', () => {
+  it('perSecond turns a fractional rate into one request per longer window, with a tenth of headroom for jitter', () => {
     const clock = { now: 0 }
     const budget = RateBudget.perSecond(0.5, () => clock.now)
     expect(budget.reserve(0)).toBe(0)
-    expect(budget.reserve(10_000)).toBe(2000)
+    expect(budget.reserve(10_000)).toBe(2200)
     expect(RateBudget.perSecond(3).perWindow).toBe(3)
+    expect(RateBudget.perSecond(3).windowMs).toBe(1100)
   })
 
   it('never lets more than perWindow starts into any window, whatever the mix of waits, refunds and time', () => {

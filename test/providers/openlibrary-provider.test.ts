@@ -79,4 +79,15 @@ describe('BOOK_PROVIDERS=openlibrary against the fake Open Library', () => {
     expect(response.statusCode).toBe(200)
     expectMatchesContract('/search', 'GET', response)
   })
+
+  it('reports the provider host per section in /readyz and serves batches and event streams the same way', async () => {
+    const { service } = await start()
+    const ready = await service.app.inject({ method: 'GET', url: '/readyz' })
+    expect(ready.json()).toEqual({ status: 'ready', upstreams: { publisher: { circuit: 'closed' }, reviews: { circuit: 'closed' }, recommendations: { circuit: 'closed' } }, redis: 'disabled' })
+    const batch = await service.app.inject({ method: 'POST', url: '/books/batch', payload: { isbns: [FANTASTIC_MR_FOX, '0140328726'] } })
+    expect(batch.statusCode).toBe(200)
+    expectMatchesContract('/books/batch', 'POST', batch)
+    const events = await service.app.inject({ method: 'GET', url: `/books/${FANTASTIC_MR_FOX}/events` })
+    expect(events.body).toContain('"provider":"openlibrary"')
+  })
 })

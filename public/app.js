@@ -487,6 +487,12 @@ function renderSection(name, outcome, data) {
   if (outcome.hedged) tags.push(el('span', { class: 'tag', title: 'A slow call got a duplicate; the first answer won' }, 'hedged'))
   if (outcome.coalesced) tags.push(el('span', { class: 'tag', title: 'Shared one upstream call with a concurrent request' }, 'coalesced'))
   if (typeof outcome.httpStatus === 'number') tags.push(el('span', { class: 'tag tag-http' }, `HTTP ${outcome.httpStatus}`))
+  // Provider mode: who answered, and which fields another provider filled in.
+  if (typeof outcome.provider === 'string') {
+    const filled = outcome.filledFrom && typeof outcome.filledFrom === 'object' ? Object.entries(outcome.filledFrom) : []
+    const title = filled.length > 0 ? `Filled in: ${filled.map(([field, from]) => `${field} from ${from}`).join(', ')}` : 'The provider that answered'
+    tags.push(el('span', { class: 'tag tag-provider', title }, filled.length > 0 ? `via ${outcome.provider} +${filled.length}` : `via ${outcome.provider}`))
+  }
   c.tags.replaceChildren(...tags)
 
   if (status === 'ok' && data && typeof data === 'object') {

@@ -93,7 +93,7 @@ export class CachedSource implements BookSource {
     }
     if (result.status === 'not_found') {
       const ttlMs = this.options.notFoundTtlMs
-      this.keep(key, { status: 'not_found', storedAt: Date.now(), ttlMs })
+      this.keep(key, { status: 'not_found', storedAt: Date.now(), ttlMs, ...(result.detail === undefined ? {} : { detail: result.detail }) })
       return { ...result, cache: 'miss', freshForMs: ttlMs }
     }
     return { ...result, cache: 'miss' }
@@ -148,5 +148,5 @@ function fromEntry(entry: CacheEntry, cache: CacheState): FetchResult {
   const freshForMs = cache === 'hit' ? remainingTtlMs(entry) : 0
   return entry.status === 'ok'
     ? { status: 'ok', data: JSON.parse(entry.json ?? 'null'), digest: entry.digest, json: entry.json, cache, freshForMs }
-    : { status: 'not_found', cache, freshForMs }
+    : { status: 'not_found', cache, freshForMs, ...(entry.detail === undefined ? {} : { detail: entry.detail }) }
 }

@@ -53,6 +53,9 @@ describe('Google Books provider against the fake', () => {
       provider: 'googlebooks',
       detail: `Google Books answered ISBN ${GULLIVER_ASKED} with a different book (ISBN 9781101477816); dropped`
     })
+    // The negative cache keeps the reason too.
+    const again = await service.app.inject({ method: 'GET', url: `/books/${GULLIVER_ASKED}?include=publisher` })
+    expect(again.json().sources.publisher).toMatchObject({ status: 'not_found', cache: 'hit', detail: expect.stringContaining('with a different book') })
   })
 
   it('a spent quota is rate_limited and pauses Google Books for every later request', async () => {

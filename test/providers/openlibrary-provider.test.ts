@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { expectMatchesContract } from '../helpers/contract.js'
 import { startFakeOpenLibrary, type FakeProvider, type OpenLibraryCallKind } from '../helpers/fake-providers.js'
+import { fixture } from '../helpers/provider-samples.js'
 import { FANTASTIC_MR_FOX, FOX_EXTRAS, startProviderApp, type ProviderApp } from '../helpers/provider-app.js'
 
 let fake: FakeProvider<OpenLibraryCallKind> | undefined
@@ -89,5 +90,35 @@ describe('BOOK_PROVIDERS=openlibrary against the fake Open Library', () => {
     expectMatchesContract('/books/batch', 'POST', batch)
     const events = await service.app.inject({ method: 'GET', url: `/books/${FANTASTIC_MR_FOX}/events` })
     expect(events.body).toContain('"provider":"openlibrary"')
+  })
+
+  it('normalizes what editors really store: an object description, a -1 cover, a MARC language, a title prefix, an author it cannot name', async () => {
+    fake = await startFakeOpenLibrary({
+      data: {
+        editions: { OL90000001M: fixture('openlibrary/edition-edge-cases.json') },
+        works: { OL90000001W: fixture('openlibrary/work-object-description.json') },
+        ratings: { OL90000001W: fixture('openlibrary/ratings-none.json') }
+      }
+    })
+    service = await startProviderApp({ BOOK_PROVIDERS: 'openlibrary', OPENLIBRARY_URL: fake.url, OPENLIBRARY_MAX_RPS: '20' })
+    const response = await service.app.inject({ method: 'GET', url: '/books/2070464237' })
+    expect(response.statusCode).toBe(200)
+    expectMatchesContract('/books/{isbn}', 'GET', response)
+    const book = response.json()
+    expect(book.publisher).toEqual({
+      title: 'La Horde du Contrevent',
+      // The author record is not in the fake (404): the byline is left empty rather than failing the section.
+      authors: [],
+      publisher: 'Gallimard',
+      publishedDate: 'Oct 2015',
+      publishedDateIso: '2015-10',
+      language: 'fr',
+      description: "Un roman d'aventure.\nSecond paragraphe.",
+      coverUrl: 'https://covers.openlibrary.org/b/id/7891413-L.jpg'
+    })
+    // Nobody rated the work; the subjects ("Science fiction", "Wind") have no works in the fake.
+    expect(book.sources.reviews).toMatchObject({ status: 'not_found', provider: 'openlibrary', detail: 'Open Library has no ratings for this work yet' })
+    expect(book.sources.recommendations).toMatchObject({ status: 'not_found', provider: 'openlibrary' })
+    expect(fake.calls.subject).toBe(2)
   })
 })

@@ -1,6 +1,5 @@
 import type { FetchResult } from '../../domain/outcome.js'
 import type { ProviderClientOptions, StatusAnswer } from '../provider-client.js'
-import { openLibraryUserAgent } from './openlibrary-requests.js'
 
 export interface ProviderLogger {
   error(fields: object, message: string): void
@@ -14,7 +13,9 @@ export interface OpenLibraryClientSettings {
   readonly connections: number
 }
 
-const APP = { name: 'book-aggregator', version: '0.1.0', url: 'https://github.com/book-aggregator/book-aggregator' }
+// Open Library's guidance is `AppName/1.0 (url; contact)`; the service has no URL of its own to
+// name, so the operator's contact (an e-mail address or URL) is what identifies it.
+const APP = 'book-aggregator/0.1.0'
 
 /**
  * Open Library's client settings: a User-Agent naming a contact (required by Open Library; the
@@ -29,7 +30,7 @@ export function openLibraryClientOptions(settings: OpenLibraryClientSettings, lo
     baseUrl: settings.baseUrl,
     maxBodyBytes: settings.maxBodyBytes,
     connections: settings.connections,
-    headers: { 'user-agent': openLibraryUserAgent({ ...APP, contact: settings.contact }) },
+    headers: { 'user-agent': `${APP} (${settings.contact})` },
     classify(answer: StatusAnswer): FetchResult | undefined {
       if (answer.statusCode !== 403) return undefined
       if (!told) {

@@ -64,6 +64,21 @@ export function mergeProviderResults(section: SourceName, results: readonly Prov
   return { ...(best.result as Exclude<FetchResult, { status: 'ok' }>), detail, provider: best.provider }
 }
 
+/**
+ * Whether the results settled so far already decide the section: the first provider in list
+ * order that is `ok` has answered, everyone before it has settled, and it lacks nothing the
+ * others could fill. Waiting for the rest would then only add their latency.
+ */
+export function isDecided(section: SourceName, settled: ReadonlyArray<ProviderResult | undefined>): boolean {
+  for (const entry of settled) {
+    if (entry === undefined) return false
+    if (entry.result.status !== 'ok') continue
+    const data = entry.result.data as Record<string, unknown>
+    return FILLABLE[section].every((field) => !isMissing(data[field]))
+  }
+  return false
+}
+
 function reasonOf(result: FetchResult): string {
   return 'detail' in result && typeof result.detail === 'string' ? result.detail : result.status
 }

@@ -3,7 +3,7 @@ import type { ProviderName } from '../domain/providers.js'
 import type { SourceName } from '../domain/sources.js'
 import type { TraceContext } from '../tracing/trace-context.js'
 import type { BookSource } from './call-source.js'
-import { mergeProviderResults, type ProviderResult } from './merge-provider-results.js'
+import { isDecided, mergeProviderResults, type ProviderResult } from './merge-provider-results.js'
 
 export interface SectionProvider {
   readonly provider: ProviderName
@@ -16,9 +16,10 @@ const TOO_LATE = new DOMException('another provider answered the section; this o
 
 /**
  * One section served by an ordered list of providers. All are asked at once; once every one
- * has settled (or just before the section's own deadline) the first in list order that is
- * `ok` answers, with its missing fields filled from the other `ok` answers (see
- * mergeProviderResults). A provider that fails or is throttled costs only its own part.
+ * has settled (or just before the section's own deadline, or as soon as the answer cannot
+ * change any more: see isDecided) the first in list order that is `ok` answers, with its
+ * missing fields filled from the other `ok` answers (see mergeProviderResults). A provider
+ * that fails or is throttled costs only its own part; one still running is stopped.
  * A single provider is passed through, with its name as provenance.
  */
 export class MergedSection implements BookSource {
@@ -70,7 +71,7 @@ export class MergedSection implements BookSource {
           (result) => { settledResults[i] = { provider, result } },
           () => { settledResults[i] = { provider, result: { status: 'error', detail: `${provider} failed unexpectedly` } } }
         ).finally(() => {
-          if (--open === 0) finish()
+          if (--open === 0 || isDecided(this.section, settledResults)) finish()
         })
       })
     })

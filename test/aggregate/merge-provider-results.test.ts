@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { mergeProviderResults } from '../../src/aggregate/merge-provider-results.js'
+import { isDecided, mergeProviderResults } from '../../src/aggregate/merge-provider-results.js'
 
 const publisher = (fields: Record<string, unknown>) => ({ status: 'ok' as const, data: { title: 'T', authors: ['A'], publisher: 'P', publishedDate: '1988', ...fields } })
 
@@ -48,5 +48,16 @@ describe('mergeProviderResults', () => {
   it('passes a single provider’s result through with its name', () => {
     expect(mergeProviderResults('reviews', [{ provider: 'openlibrary', result: { status: 'not_found', detail: 'none' } }]))
       .toEqual({ status: 'not_found', detail: 'none', provider: 'openlibrary' })
+  })
+})
+
+describe('isDecided', () => {
+  const complete = { status: 'ok' as const, data: { title: 'T', authors: ['A'], publisher: 'P', publishedDate: '1988', subtitle: 's', pageCount: 1, language: 'en', description: 'd', coverUrl: 'https://c' } }
+  it('is decided once the first ok provider in list order lacks nothing and everyone before it has settled', () => {
+    expect(isDecided('publisher', [{ provider: 'openlibrary', result: complete }, undefined])).toBe(true)
+    expect(isDecided('publisher', [undefined, { provider: 'openlibrary', result: complete }])).toBe(false)
+    expect(isDecided('publisher', [{ provider: 'hardcover', result: { status: 'not_found' } }, { provider: 'openlibrary', result: complete }, undefined])).toBe(true)
+    expect(isDecided('publisher', [{ provider: 'openlibrary', result: { status: 'ok', data: { ...complete.data, description: '' } } }, undefined])).toBe(false)
+    expect(isDecided('recommendations', [{ provider: 'openlibrary', result: { status: 'ok', data: { items: [] } } }, undefined])).toBe(true)
   })
 })

@@ -36,11 +36,11 @@ afterEach(async () => {
   fakes = undefined
 })
 
-async function start(env: Record<string, string>, googleLatencyMs?: number): Promise<ProviderApp> {
+async function start(env: Record<string, string>, googleLatencyMs?: number, hardcoverLatencyMs?: number): Promise<ProviderApp> {
   fakes = await startFakeProviders({
     openLibrary: { data: FOX_EXTRAS },
     googleBooks: { apiKey: KEY, volumes: { [FANTASTIC_MR_FOX]: GOOGLE_FOX }, ...(googleLatencyMs === undefined ? {} : { latencyMs: googleLatencyMs }) },
-    hardcover: { token: TOKEN }
+    hardcover: { token: TOKEN, ...(hardcoverLatencyMs === undefined ? {} : { latencyMs: hardcoverLatencyMs }) }
   })
   service = await startProviderApp({
     OPENLIBRARY_URL: fakes.openLibrary.url, GOOGLEBOOKS_URL: fakes.googleBooks.url, GOOGLEBOOKS_API_KEY: KEY,
@@ -115,5 +115,13 @@ describe('sections served by several providers', () => {
     expect(again.sources.publisher).toMatchObject({ status: 'ok', cache: 'hit', provider: 'googlebooks', filledFrom: { description: 'openlibrary' } })
     expect(again.sources.reviews).toMatchObject({ status: 'ok', cache: 'hit', provider: 'openlibrary' })
     expect((fakes as FakeProviders).openLibrary.requests.length + (fakes as FakeProviders).googleBooks.requests.length).toBe(seen)
+  })
+
+  it('settles as soon as the answer cannot change: the first provider is ok and lacks nothing', async () => {
+    const app = await start({ RECOMMENDATIONS_PROVIDERS: 'openlibrary,hardcover', UPSTREAM_TIMEOUT_MS: '3000' }, undefined, 2000)
+    const started = performance.now()
+    const body = await book(app, '?include=recommendations')
+    expect(body.sources.recommendations).toMatchObject({ status: 'ok', provider: 'openlibrary' })
+    expect(performance.now() - started).toBeLessThan(1500)
   })
 })

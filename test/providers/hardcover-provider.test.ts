@@ -75,4 +75,17 @@ describe('Hardcover provider against the fake', () => {
     expectMatchesContract('/search', 'GET', response)
     expect(response.json().results[0]).toMatchObject({ isbn: '9780813138015', title: 'Lord of the Rings', authors: ['Jane Chance'] })
   })
+
+  it('mixes with native sections: a section nobody lists is served by the native upstreams (here the demo ones)', async () => {
+    fake = await startFakeHardcover({ token: TOKEN })
+    service = await startProviderApp({ REVIEWS_PROVIDERS: 'hardcover', HARDCOVER_URL: `${fake.url}/v1/graphql`, HARDCOVER_TOKEN: TOKEN })
+    const response = await service.app.inject({ method: 'GET', url: '/books/9780441013593' })
+    expect(response.statusCode).toBe(200)
+    expectMatchesContract('/books/{isbn}', 'GET', response)
+    const book = response.json()
+    expect(book.publisher.title).toBe('Dune')
+    expect(book.sources.publisher).toMatchObject({ status: 'ok', provider: 'native' })
+    expect(book.sources.recommendations).toMatchObject({ status: 'ok', provider: 'native' })
+    expect(book.sources.reviews).toMatchObject({ status: 'not_found', provider: 'hardcover', detail: 'Hardcover has no edition with ISBN 9780441013593' })
+  })
 })

@@ -558,7 +558,9 @@ const RENDER = {
           stars(average, 'stars-lg'),
           el('span', { class: 'rating-count' }, `${numberFormat.format(count)} ${count === 1 ? 'rating' : 'ratings'}`))),
       items.length === 0
-        ? el('p', { class: 'empty' }, 'Ratings only, no written reviews.')
+        ? el('p', { class: 'empty' }, data.textsAvailable === false
+          ? 'Ratings only: this provider keeps no written reviews.'
+          : 'Ratings only, no written reviews.')
         : el('ul', { class: 'review-list' }, items.slice(0, 6).map((r) =>
           el('li', { class: 'review' },
             el('div', { class: 'review-head' },

@@ -43,6 +43,8 @@ export function mergeProviderResults(section: SourceName, results: readonly Prov
       data[field] = (donor.result.data as Record<string, unknown>)[field]
       filledFrom[field] = donor.provider
     }
+    // Texts filled in from elsewhere: the answering provider's "I have no texts" no longer describes the section.
+    if (filledFrom.items !== undefined) delete data.textsAvailable
     const donors = new Set(Object.values(filledFrom))
     const used = [primary, ...others.filter((other) => donors.has(other.provider))]
     const freshFor = used.map((u) => u.result.freshForMs).filter((ms): ms is number => ms !== undefined)

@@ -23,10 +23,12 @@ describe('mergeProviderResults', () => {
 
   it('fills review texts from a provider that has them, never the ratings', () => {
     const merged = mergeProviderResults('reviews', [
-      { provider: 'openlibrary', result: { status: 'ok', data: { averageRating: 4.1, ratingsCount: 212, items: [] } } },
+      { provider: 'openlibrary', result: { status: 'ok', data: { averageRating: 4.1, ratingsCount: 212, items: [], textsAvailable: false } } },
       { provider: 'hardcover', result: { status: 'ok', data: { averageRating: 4.6, ratingsCount: 9, items: [{ author: 'a', rating: 5, text: 't', date: '2024-01-01' }] } } }
     ])
     expect(merged).toMatchObject({ provider: 'openlibrary', filledFrom: { items: 'hardcover' }, data: { averageRating: 4.1, ratingsCount: 212 } })
+    // Open Library's "no texts here" no longer describes a section that has texts.
+    expect(merged.status === 'ok' && (merged.data as Record<string, unknown>).textsAvailable).toBeUndefined()
   })
 
   it('ignores answers that came too late, and reports the best status with every reason when none is ok', () => {

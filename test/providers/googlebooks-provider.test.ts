@@ -35,7 +35,7 @@ describe('Google Books provider against the fake', () => {
     const book = response.json()
     expect(book.publisher).toMatchObject({ title: 'Great Expectations', authors: ['Charles Dickens'], language: 'en' })
     expect(book.publisher.coverUrl).toMatch(/^https:\/\//)
-    expect(book.reviews).toEqual({ averageRating: 5, ratingsCount: 1, items: [] })
+    expect(book.reviews).toEqual({ averageRating: 5, ratingsCount: 1, items: [], textsAvailable: false })
     expect(book.sources.publisher).toMatchObject({ status: 'ok', provider: 'googlebooks' })
     expect(book.sources.reviews).toMatchObject({ status: 'ok', provider: 'googlebooks' })
     // Both sections shared one request (coalesced on the host), and it carried the key.

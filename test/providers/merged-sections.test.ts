@@ -83,7 +83,7 @@ describe('sections served by several providers', () => {
   it('falls back to the next provider when the first has nothing (Hardcover does not know the Fox)', async () => {
     const app = await start({ PUBLISHER_PROVIDERS: 'openlibrary', REVIEWS_PROVIDERS: 'hardcover,openlibrary' })
     const body = await book(app, '?include=reviews')
-    expect(body.reviews).toEqual({ averageRating: 4.1, ratingsCount: 212, items: [] })
+    expect(body.reviews).toEqual({ averageRating: 4.1, ratingsCount: 212, items: [], textsAvailable: false })
     expect(body.sources.reviews).toMatchObject({ status: 'ok', provider: 'openlibrary' })
     expect(body.sources.reviews?.filledFrom).toBeUndefined()
   })

@@ -38,7 +38,7 @@ describe('BOOK_PROVIDERS=openlibrary against the fake Open Library', () => {
       coverUrl: 'https://covers.openlibrary.org/b/id/8739161-L.jpg'
     })
     expect(book.publisher.description).toMatch(/^The main character of Fantastic Mr. Fox/)
-    expect(book.reviews).toEqual({ averageRating: 4.1, ratingsCount: 212, items: [] })
+    expect(book.reviews).toEqual({ averageRating: 4.1, ratingsCount: 212, items: [], textsAvailable: false })
     expect(book.recommendations.items).toEqual([
       { key: '/works/OL90001W', url: 'https://openlibrary.org/works/OL90001W', title: "Charlotte's Web", authors: ['E. B. White'] },
       { key: '/works/OL90002W', url: 'https://openlibrary.org/works/OL90002W', title: 'The Wind in the Willows', authors: ['Kenneth Grahame'] }

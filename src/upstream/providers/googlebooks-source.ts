@@ -7,7 +7,7 @@ import type { ProviderClient } from '../provider-client.js'
 import { googleVolumesPath, mapGooglePublisher, mapGoogleReviews } from './googlebooks-mapping.js'
 import type { MappingResult } from './mapping-result.js'
 import type { ProviderSections } from './provider-sections.js'
-import { fromMapping, jsonOf } from './provider-results.js'
+import { fromMapping, jsonOf, withoutReviewTexts } from './provider-results.js'
 
 export function googleBooksSections(client: ProviderClient): ProviderSections {
   const section = (map: (body: unknown, isbn13: string) => MappingResult<unknown>): BookSource => ({
@@ -18,5 +18,9 @@ export function googleBooksSections(client: ProviderClient): ProviderSections {
       return body.ok ? fromMapping(map(body.value, isbn13)) : body.result
     }
   })
-  return { publisher: section(mapGooglePublisher), reviews: section(mapGoogleReviews), close: () => client.close() }
+  const ratings = section(mapGoogleReviews)
+  const reviews: BookSource = {
+    fetchBook: (isbn13, signal, deadlineAt, trace) => ratings.fetchBook(isbn13, signal, deadlineAt, trace).then(withoutReviewTexts)
+  }
+  return { publisher: section(mapGooglePublisher), reviews, close: () => client.close() }
 }

@@ -11,7 +11,7 @@ import { mapOpenLibraryPublisher, mapOpenLibraryRatings, openLibraryAuthorKeys, 
 import { openLibraryAuthorPath, openLibraryRatingsPath, openLibrarySearchPath, openLibrarySubjectPath } from './openlibrary-requests.js'
 import { OpenLibraryWorkResolver } from './openlibrary-work-resolver.js'
 import { contractSearchResults, type ProviderSections } from './provider-sections.js'
-import { fromMapping, jsonOf } from './provider-results.js'
+import { fromMapping, jsonOf, withoutReviewTexts } from './provider-results.js'
 
 // Enough for the byline; a record listing more is usually an anthology's contributors.
 const MAX_AUTHORS = 5
@@ -70,7 +70,7 @@ async function fetchRatings(
   const reply = await client.get(openLibraryRatingsPath(workKey), signal, deadlineAt, trace)
   if (reply.status === 'not_found') return { status: 'not_found', detail: `Open Library has no ratings for ${workKey}` }
   const body = jsonOf(reply, client.name)
-  return body.ok ? fromMapping(mapOpenLibraryRatings(body.value)) : body.result
+  return body.ok ? withoutReviewTexts(fromMapping(mapOpenLibraryRatings(body.value))) : body.result
 }
 
 /** Other works of the work's first telling subjects; they are works, so items have a key and a link, no ISBN. */

@@ -25,3 +25,8 @@ export function jsonOf(reply: ProviderReply, name: string): Step<unknown> {
 export function fromMapping<T>(mapping: MappingResult<T>): FetchResult {
   return mapping.status === 'ok' ? { status: 'ok', data: mapping.data } : mapping
 }
+
+/** A reviews section from a provider that has ratings but no review texts: the section says so. */
+export function withoutReviewTexts(result: FetchResult): FetchResult {
+  return result.status === 'ok' ? { ...result, data: { ...(result.data as object), textsAvailable: false } } : result
+}

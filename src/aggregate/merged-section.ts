@@ -12,7 +12,10 @@ export interface SectionProvider {
 
 // Settle this long before the caller's deadline, so what did arrive beats the section's timeout.
 const DEADLINE_MARGIN_MS = 10
-const TOO_LATE = new DOMException('another provider answered the section; this one was too late', 'TimeoutError')
+// Why a provider still running is stopped: too slow for the section's deadline (its breaker
+// counts that), or simply not needed any more (says nothing about the provider).
+const TOO_LATE = new DOMException('the section settled at its deadline without this provider', 'TimeoutError')
+const NOT_NEEDED = new DOMException('the section was decided by another provider', 'AbortError')
 
 /**
  * One section served by an ordered list of providers. All are asked at once; once every one
@@ -51,15 +54,15 @@ export class MergedSection implements BookSource {
       const settledResults: Array<ProviderResult | undefined> = this.providers.map(() => undefined)
       let open = this.providers.length
       let done = false
-      const finish = (): void => {
+      const finish = (reason: DOMException): void => {
         if (done) return
         done = true
         clearTimeout(timer)
         signal.removeEventListener('abort', cancel)
-        controller.abort(TOO_LATE)
+        controller.abort(reason)
         resolve(mergeProviderResults(this.section, settledResults.map((settled, i) => settled ?? lateResult(this.providers[i] as SectionProvider))))
       }
-      const timer = setTimeout(finish, Math.max(0, deadlineAt - performance.now() - DEADLINE_MARGIN_MS))
+      const timer = setTimeout(finish, Math.max(0, deadlineAt - performance.now() - DEADLINE_MARGIN_MS), TOO_LATE)
       this.providers.forEach(({ provider, source }, i) => {
         let call: Promise<FetchResult>
         try {
@@ -71,7 +74,7 @@ export class MergedSection implements BookSource {
           (result) => { settledResults[i] = { provider, result } },
           () => { settledResults[i] = { provider, result: { status: 'error', detail: `${provider} failed unexpectedly` } } }
         ).finally(() => {
-          if (--open === 0 || isDecided(this.section, settledResults)) finish()
+          if (--open === 0 || isDecided(this.section, settledResults)) finish(NOT_NEEDED)
         })
       })
     })

@@ -124,4 +124,11 @@ describe('sections served by several providers', () => {
     expect(body.sources.recommendations).toMatchObject({ status: 'ok', provider: 'openlibrary' })
     expect(performance.now() - started).toBeLessThan(1500)
   })
+
+  it('a provider stopped because it was not needed is no failure of its own: its circuit stays closed', async () => {
+    const app = await start({ RECOMMENDATIONS_PROVIDERS: 'openlibrary,hardcover', CACHE_ENABLED: 'false', BREAKER_CONSECUTIVE_FAILURES: '2' }, undefined, 2000)
+    for (let i = 0; i < 4; i++) expect((await book(app, '?include=recommendations')).sources.recommendations?.provider).toBe('openlibrary')
+    const ready = await app.app.inject({ method: 'GET', url: '/readyz' })
+    expect(ready.json().upstreams.recommendations).toEqual({ circuit: 'closed' })
+  })
 })

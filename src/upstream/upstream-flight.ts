@@ -139,6 +139,8 @@ export class UpstreamFlight {
       attempt.done = true
       this.live.splice(this.live.indexOf(attempt), 1)
       this.policies.bulkhead.release()
+      // A retry that found no slot was never sent: the answer is the first failure, unmarked.
+      this.retried = false
       this.finish(this.firstFailure ?? this.rateLimited(budget))
       return
     }

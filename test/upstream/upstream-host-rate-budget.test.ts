@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { FetchResult } from '../../src/domain/outcome.js'
 import { UpstreamHost, type HostPolicies } from '../../src/upstream/upstream-host.js'
-import { ok, settle } from './policies/helpers.js'
+import { ok, settle, upstreamError } from './policies/helpers.js'
 import { answerAfter, scriptedSend } from './scripted-send.js'
 
 // The rate budget as the flight applies it, on one fake clock (timers and performance.now()).
@@ -106,5 +106,21 @@ describe('UpstreamHost rate budget', () => {
       expect(slow.requests).toHaveLength(expected)
       await vi.advanceTimersByTimeAsync(1100)
     }
+  })
+
+  it('a retry needs a slot too: without one before the deadline, the first failure is the answer', async () => {
+    const h = host(1, { retry: { enabled: true, baseDelayMs: 10 } })
+    const upstream = scriptedSend(answerAfter(5, upstreamError(503)), answerAfter(5, ok()))
+    const answer = h.call('a', live(), performance.now() + 500, upstream.send)
+    await vi.advanceTimersByTimeAsync(100)
+    expect(await answer).toEqual(upstreamError(503))
+    expect(upstream.requests).toHaveLength(1)
+    // With time for the slot, the retry waits for it and goes.
+    const second = scriptedSend(answerAfter(5, upstreamError(503)), answerAfter(5, ok()))
+    const patient = h.call('b', live(), performance.now() + 5000, second.send)
+    await vi.advanceTimersByTimeAsync(3000)
+    expect(await patient).toMatchObject({ status: 'ok', retried: true })
+    // The first went at the slot after 'a' (1100 ms), the retry at the next one.
+    expect(second.offsets()).toEqual([0, 1100])
   })
 })

@@ -64,12 +64,15 @@ export class ProviderClient {
     return this.options.name
   }
 
-  /** GET `path` (relative to the base URL, already encoded), following same-origin redirects. */
-  async get(path: string, signal: AbortSignal, deadlineAt: number, trace?: TraceContext): Promise<ProviderReply> {
+  /**
+   * GET `path` (relative to the base URL, already encoded), following same-origin redirects.
+   * `startBy`: see UpstreamHost.call (for the first request of a chain; its hops are continuations).
+   */
+  async get(path: string, signal: AbortSignal, deadlineAt: number, trace?: TraceContext, startBy?: number): Promise<ProviderReply> {
     const limit = this.options.maxRedirects ?? DEFAULT_MAX_REDIRECTS
     let target = this.basePath + path
     for (let hop = 0; ; hop++) {
-      const reply = await this.request('GET', this.withQuery(target), undefined, signal, deadlineAt, trace)
+      const reply = await this.request('GET', this.withQuery(target), undefined, signal, deadlineAt, trace, undefined, hop === 0 ? startBy : undefined)
       if (reply.status !== 'redirect') return reply
       if (hop === limit) return { status: 'error', detail: `${this.name} redirected more than ${limit} times; not followed` }
       const next = new URL(reply.location, this.options.baseUrl)
@@ -96,7 +99,7 @@ export class ProviderClient {
 
   private async request(
     method: 'GET' | 'POST', path: string, body: string | undefined, signal: AbortSignal, deadlineAt: number,
-    trace: TraceContext | undefined, key = path
+    trace: TraceContext | undefined, key = path, startBy = deadlineAt
   ): Promise<ProviderReply> {
     const result = await this.host.call(`${method} ${key}`, signal, deadlineAt, (done) => {
       const span = startUpstreamSpan(trace, `${this.name} upstream`)
@@ -114,7 +117,7 @@ export class ProviderClient {
           exchange.abort(reason)
         }
       }
-    })
+    }, startBy)
     return result.status === 'ok' ? result.data as ProviderReply : result
   }
 

@@ -75,7 +75,13 @@ export class UpstreamFlight {
     private readonly policies: FlightPolicies,
     private readonly send: Send,
     private readonly deadlineAt: number,
-    private readonly onEnd: (flight: UpstreamFlight) => void
+    private readonly onEnd: (flight: UpstreamFlight) => void,
+    /**
+     * The latest its first request may wait for a rate slot (the deadline by default). A call
+     * that starts a chain of requests sets it earlier: a chain that cannot start soon would only
+     * take the slots that chains already under way need to finish in time.
+     */
+    private readonly startBy: number = deadlineAt
   ) {}
 
   /** A caller waits for the answer; its signal aborting makes it leave (rejecting with the reason). */
@@ -134,7 +140,8 @@ export class UpstreamFlight {
    */
   private awaitSlot(attempt: Attempt, send: () => void): void {
     const budget = this.policies.budget as RateBudget
-    const at = budget.reserve(this.deadlineAt - MIN_ATTEMPT_MS)
+    const latest = this.deadlineAt - MIN_ATTEMPT_MS
+    const at = budget.reserve(this.firstFailure === undefined ? Math.min(latest, this.startBy) : latest)
     if (at === undefined) {
       attempt.done = true
       this.live.splice(this.live.indexOf(attempt), 1)

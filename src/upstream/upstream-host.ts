@@ -79,15 +79,16 @@ export class UpstreamHost implements HostHealth {
 
   /**
    * One call: joins the flight already running for `key`, or starts one that sends with
-   * `send`. `deadlineAt` (a `performance.now()` time) bounds retries and rate-budget waits.
+   * `send`. `deadlineAt` (a `performance.now()` time) bounds retries and rate-budget waits;
+   * `startBy`, when earlier, bounds the wait for the first request's rate slot.
    */
-  call(key: string, signal: AbortSignal, deadlineAt: number, send: Send): Promise<FetchResult> {
+  call(key: string, signal: AbortSignal, deadlineAt: number, send: Send, startBy = deadlineAt): Promise<FetchResult> {
     if (signal.aborted) return Promise.reject(signal.reason as Error)
     const running = this.flights.get(key)
     if (running !== undefined) return running.join(signal)
     const flight = new UpstreamFlight(this.policies, send, deadlineAt, (ended) => {
       if (this.flights.get(key) === ended) this.flights.delete(key)
-    })
+    }, startBy)
     this.flights.set(key, flight)
     const answer = flight.join(signal)
     flight.start()

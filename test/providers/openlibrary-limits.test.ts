@@ -39,19 +39,24 @@ function isbns(count: number): string[] {
 describe('Open Library outbound limits', () => {
   it('30 concurrent cold books at 3 rps: no second holds more than 3 requests, every answer comes within the deadline', async () => {
     const fake = await fakeOpenLibrary({ rateLimit: { limit: 3, windowMs: 1000 } })
-    const app = await service({ OPENLIBRARY_URL: fake.url, OPENLIBRARY_MAX_RPS: '3', REQUEST_DEADLINE_MS: '3000', UPSTREAM_TIMEOUT_MS: '3000' })
+    // Provider mode's defaults: 4 s per section, 5 s per request.
+    const app = await service({ OPENLIBRARY_URL: fake.url, OPENLIBRARY_MAX_RPS: '3' })
     const started = performance.now()
     const answers = await Promise.all(isbns(30).map(async (isbn) => {
       const response = await app.app.inject({ method: 'GET', url: `/books/${isbn}` })
       return { isbn, ms: performance.now() - started, body: response.json<BookBody>() }
     }))
     for (const answer of answers) {
-      expect(answer.ms).toBeLessThan(3000 + 250)
+      expect(answer.ms).toBeLessThan(5000 + 250)
       const statuses = ['publisher', 'reviews', 'recommendations'].map((s) => answer.body.sources[s]?.status)
       for (const status of statuses) expect(['ok', 'not_found', 'rate_limited']).toContain(status)
     }
     const statuses = answers.flatMap((a) => Object.values(a.body.sources))
     expect(statuses.some((s) => s.status === 'rate_limited')).toBe(true)
+    // Books whose lookup could not start soon gave their slots to the ones under way: the Fox
+    // (asked first) is served whole, and the others that started were answered (not_found).
+    expect(answers[0]?.body.sources).toMatchObject({ publisher: { status: 'ok' }, reviews: { status: 'ok' }, recommendations: { status: 'ok' } })
+    expect(statuses.filter((s) => s.status === 'not_found').length).toBeGreaterThan(0)
     // The fake never had to say 429: we kept under its limit on our own.
     expect(statuses.some((s) => s.httpStatus === 429)).toBe(false)
     // As the fake saw them: any four consecutive requests span at least a second.

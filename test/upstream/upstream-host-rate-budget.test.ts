@@ -123,4 +123,18 @@ describe('UpstreamHost rate budget', () => {
     // The first went at the slot after 'a' (1100 ms), the retry at the next one.
     expect(second.offsets()).toEqual([0, 1100])
   })
+
+  it('a call that starts a chain waits for its slot only until its startBy; the chains under way keep theirs', async () => {
+    const h = host(1)
+    const upstream = scriptedSend(answerAfter(5, ok()))
+    const first = h.call('a', live(), performance.now() + 5000, upstream.send)
+    // A new chain that would have to wait 1.1 s, but may only start within 500 ms: refused at once.
+    const newChain = await h.call('b', live(), performance.now() + 5000, upstream.send, performance.now() + 500)
+    expect(newChain.status).toBe('rate_limited')
+    // The next request of the chain under way gets the slot.
+    const continuation = h.call('a2', live(), performance.now() + 5000, upstream.send)
+    await vi.advanceTimersByTimeAsync(1200)
+    await Promise.all([first, continuation])
+    expect(upstream.offsets()).toEqual([0, 1100])
+  })
 })

@@ -20,6 +20,7 @@ export interface WorkResolverOptions {
 }
 
 const DEFAULTS: WorkResolverOptions = { maxEntries: 10_000, ttlMs: 3_600_000 }
+const CHAIN_START_SHARE = 0.25
 
 /**
  * ISBN → edition → work, once per ISBN for all three sections. Concurrent sections share the
@@ -55,12 +56,20 @@ export class OpenLibraryWorkResolver {
     return stepOk(value)
   }
 
-  /** A book can be listed under one ISBN form only: the ISBN-13 first, then the ISBN-10. */
+  /**
+   * A book can be listed under one ISBN form only: the ISBN-13 first, then the ISBN-10. The
+   * first lookup starts a chain of about six requests, so it waits for a rate slot only in the
+   * first quarter of the time left: a book that cannot start by then could not finish anyway,
+   * and would only take the slots of books already under way.
+   */
   private async edition(isbn13: string, signal: AbortSignal, deadlineAt: number, trace?: TraceContext): Promise<Step<unknown>> {
     const isbn = normalizeIsbn(isbn13)
     const isbn10 = isbn.ok ? isbn.value.isbn10 : null
+    const now = performance.now()
+    let startBy: number | undefined = now + (deadlineAt - now) * CHAIN_START_SHARE
     for (const path of openLibraryEditionPaths(isbn13, isbn10)) {
-      const reply = await this.client.get(path, signal, deadlineAt, trace)
+      const reply = await this.client.get(path, signal, deadlineAt, trace, startBy)
+      startBy = undefined
       if (reply.status === 'not_found') continue
       const body = jsonOf(reply, this.client.name)
       if (!body.ok) return body

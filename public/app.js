@@ -20,17 +20,19 @@ const STATUS_TEXT = {
   invalid_response: 'invalid response',
   circuit_open: 'circuit open',
   overloaded: 'overloaded',
+  rate_limited: 'rate limited',
   skipped: 'skipped',
   unavailable: 'no answer'
 }
 /** Statuses that cost a section (the ones that make `complete` false). */
-const FAILED = new Set(['timeout', 'error', 'invalid_response', 'circuit_open', 'overloaded'])
+const FAILED = new Set(['timeout', 'error', 'invalid_response', 'circuit_open', 'overloaded', 'rate_limited'])
 const WHY = {
   timeout: 'did not answer in time',
   error: 'answered with an error',
   invalid_response: 'sent an answer that could not be understood',
   circuit_open: 'has been failing, so calls to it are paused for a moment (circuit open)',
-  overloaded: 'is overloaded right now; try again shortly'
+  overloaded: 'is overloaded right now; try again shortly',
+  rate_limited: 'is over its request budget (or asked us to slow down); try again shortly'
 }
 const EMPTY = {
   publisher: 'No publisher knows this ISBN.',
@@ -485,6 +487,12 @@ function renderSection(name, outcome, data) {
   if (outcome.hedged) tags.push(el('span', { class: 'tag', title: 'A slow call got a duplicate; the first answer won' }, 'hedged'))
   if (outcome.coalesced) tags.push(el('span', { class: 'tag', title: 'Shared one upstream call with a concurrent request' }, 'coalesced'))
   if (typeof outcome.httpStatus === 'number') tags.push(el('span', { class: 'tag tag-http' }, `HTTP ${outcome.httpStatus}`))
+  // Provider mode: who answered, and which fields another provider filled in.
+  if (typeof outcome.provider === 'string') {
+    const filled = outcome.filledFrom && typeof outcome.filledFrom === 'object' ? Object.entries(outcome.filledFrom) : []
+    const title = filled.length > 0 ? `Filled in: ${filled.map(([field, from]) => `${field} from ${from}`).join(', ')}` : 'The provider that answered'
+    tags.push(el('span', { class: 'tag tag-provider', title }, filled.length > 0 ? `via ${outcome.provider} +${filled.length}` : `via ${outcome.provider}`))
+  }
   c.tags.replaceChildren(...tags)
 
   if (status === 'ok' && data && typeof data === 'object') {
@@ -550,7 +558,9 @@ const RENDER = {
           stars(average, 'stars-lg'),
           el('span', { class: 'rating-count' }, `${numberFormat.format(count)} ${count === 1 ? 'rating' : 'ratings'}`))),
       items.length === 0
-        ? el('p', { class: 'empty' }, 'Ratings only, no written reviews.')
+        ? el('p', { class: 'empty' }, data.textsAvailable === false
+          ? 'Ratings only: this provider keeps no written reviews.'
+          : 'Ratings only, no written reviews.')
         : el('ul', { class: 'review-list' }, items.slice(0, 6).map((r) =>
           el('li', { class: 'review' },
             el('div', { class: 'review-head' },
@@ -568,13 +578,27 @@ const RENDER = {
       const meter = score === undefined ? null : el('span', { class: 'rec-score', title: `match score ${score}` },
         el('span', { class: 'rec-score-bar' }), `${Math.round(score * 100)}%`)
       meter?.style.setProperty('--score', `${score * 100}%`)
+      // A work without an ISBN (Open Library recommends works) opens at its provider instead.
+      const link = r.isbn
+        ? { class: 'rec', href: bookHref(r.isbn), dataset: { isbn: String(r.isbn) } }
+        : { class: 'rec rec-external', href: safeHttpUrl(r.url), target: '_blank', rel: 'noopener noreferrer', title: 'Opens at the provider' }
       return el('li', {},
-        el('a', { class: 'rec', href: bookHref(r.isbn), dataset: { isbn: String(r.isbn) } },
+        el('a', link,
           el('span', { class: 'rec-text' },
-            el('span', { class: 'rec-title' }, r.title ?? r.isbn),
+            el('span', { class: 'rec-title' }, r.title ?? r.isbn ?? r.key),
             el('span', { class: 'rec-authors' }, list(r.authors))),
           meter))
     }))
+  }
+}
+
+/** Only http(s) links from a provider become hrefs (never `javascript:` and the like). */
+function safeHttpUrl(url) {
+  try {
+    const parsed = new URL(String(url))
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : '#'
+  } catch {
+    return '#'
   }
 }
 

@@ -88,7 +88,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (otel !== undefined) app.addHook('onClose', async () => otel.shutdown())
 
   let urls = config.upstreamUrls
-  if (urls === undefined) {
+  // Provider mode may have no native section at all: then there is nothing for demo upstreams to serve.
+  const sectionProviders = config.sectionProviders
+  const needsNative = sectionProviders === undefined || Object.values(sectionProviders).some((names) => names.includes('native'))
+  if (urls === undefined && needsNative) {
     const demo = await startDemoUpstreams()
     app.addHook('onClose', () => demo.close())
     urls = demo.urls
@@ -135,7 +138,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(eventsRoutes, { aggregator, heartbeatMs: config.sseHeartbeatMs })
   await app.register(searchRoutes, {
     search: new BookSearch({
-      source: stack.resilient.publisher,
+      source: stack.search,
       timeoutMs: config.upstreamTimeoutMs.publisher,
       cacheTtlMs: config.searchCacheTtlMs
     }),

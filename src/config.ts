@@ -1,4 +1,5 @@
 import type { LevelWithSilent } from 'pino'
+import { readProvidersConfig, readSectionProviders, type ProvidersConfig, type SectionProviders } from './config-providers.js'
 import { SOURCE_NAMES, type SourceName } from './domain/sources.js'
 import type { ResiliencePolicies } from './upstream/resilient-source.js'
 
@@ -8,6 +9,13 @@ export interface Config {
   readonly logLevel: LevelWithSilent
   /** Base URL per upstream; `undefined` = demo mode: the server starts the demo upstreams and fills these in. */
   readonly upstreamUrls: Readonly<Record<SourceName, URL>> | undefined
+  /**
+   * Provider mode: which providers serve each section, in order (BOOK_PROVIDERS & co.).
+   * `undefined` = none set: every section is `native`, on the URLs above or the demo upstreams.
+   * A `native` section in provider mode uses those URLs too (the demo ones when unset).
+   */
+  readonly sectionProviders: SectionProviders | undefined
+  readonly providers: ProvidersConfig
   readonly upstreamTimeoutMs: Readonly<Record<SourceName, number>>
   readonly requestDeadlineMs: number
   readonly upstreamMaxBodyBytes: number
@@ -80,7 +88,12 @@ export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = []
   const read = new EnvReader(env, problems)
 
-  const upstreamTimeoutDefault = read.integer('UPSTREAM_TIMEOUT_MS', 1500, 1, 600_000)
+  const providers = readProvidersConfig(read)
+  const sectionProviders = readSectionProviders(read, providers, problems)
+  // A public provider's section is a chain of requests under a rate budget (Open Library: ISBN →
+  // edition → work, then authors, ratings, subject at 3 per second): it needs longer defaults.
+  const publicProviders = sectionProviders !== undefined && SOURCE_NAMES.some((s) => sectionProviders[s].some((p) => p !== 'native'))
+  const upstreamTimeoutDefault = read.integer('UPSTREAM_TIMEOUT_MS', publicProviders ? 4000 : 1500, 1, 600_000)
   const upstreamTimeoutMs = mapSources((s) =>
     read.integer(TIMEOUT_VARIABLES[s], upstreamTimeoutDefault, 1, 600_000))
 
@@ -97,8 +110,10 @@ export function loadConfig(env: Env = process.env): Config {
     port: read.integer('PORT', 3000, 0, 65_535),
     logLevel,
     upstreamUrls: setCount === SOURCE_NAMES.length ? (urls as Record<SourceName, URL>) : undefined,
+    sectionProviders,
+    providers,
     upstreamTimeoutMs,
-    requestDeadlineMs: read.integer('REQUEST_DEADLINE_MS', 3000, 1, 600_000),
+    requestDeadlineMs: read.integer('REQUEST_DEADLINE_MS', publicProviders ? 5000 : 3000, 1, 600_000),
     upstreamMaxBodyBytes: read.integer('UPSTREAM_MAX_BODY_BYTES', 1_048_576, 1024, 512 * 1_048_576),
     resilience: {
       maxConcurrency: read.integer('UPSTREAM_MAX_CONCURRENCY', 64, 1, 10_000),

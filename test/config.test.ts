@@ -25,6 +25,12 @@ describe('loadConfig defaults', () => {
       port: 3000,
       logLevel: 'info',
       upstreamUrls: undefined,
+      sectionProviders: undefined,
+      providers: {
+        openLibrary: { url: new URL('https://openlibrary.org'), contact: undefined, maxRps: 3 },
+        googleBooks: { url: new URL('https://www.googleapis.com/books/v1'), apiKey: undefined, maxRps: 2 },
+        hardcover: { url: new URL('https://api.hardcover.app/v1/graphql'), token: undefined, maxRps: 1 }
+      },
       upstreamTimeoutMs: { publisher: 1500, reviews: 1500, recommendations: 1500 },
       requestDeadlineMs: 3000,
       upstreamMaxBodyBytes: 1_048_576,
@@ -278,5 +284,81 @@ describe('loadConfig OpenTelemetry', () => {
 
   it('rejects an endpoint that is not an http(s) URL', () => {
     expect(configErrorOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://collector:4317' }).message).toContain('OTEL_EXPORTER_OTLP_ENDPOINT')
+  })
+})
+
+describe('loadConfig providers', () => {
+  it('has no section providers when none of the *_PROVIDERS is set: native on the URLs, or the demo', () => {
+    expect(loadConfig(URLS).sectionProviders).toBeUndefined()
+    expect(loadConfig({}).sectionProviders).toBeUndefined()
+  })
+
+  it('BOOK_PROVIDERS=openlibrary serves every section from Open Library, with its defaults', () => {
+    const config = loadConfig({ BOOK_PROVIDERS: 'openlibrary', OPENLIBRARY_CONTACT: 'ops@library.example' })
+    expect(config.sectionProviders).toEqual({ publisher: ['openlibrary'], reviews: ['openlibrary'], recommendations: ['openlibrary'] })
+    expect(config.providers.openLibrary).toEqual({ url: new URL('https://openlibrary.org'), contact: 'ops@library.example', maxRps: 3 })
+  })
+
+  it('per-section lists override BOOK_PROVIDERS, in their order; a section without one falls back to it', () => {
+    const config = loadConfig({
+      BOOK_PROVIDERS: 'openlibrary,googlebooks', REVIEWS_PROVIDERS: 'hardcover, openlibrary',
+      OPENLIBRARY_CONTACT: 'https://library.example/contact', GOOGLEBOOKS_API_KEY: 'k', HARDCOVER_TOKEN: 't',
+      HARDCOVER_MAX_RPS: '0.5', OPENLIBRARY_URL: 'http://127.0.0.1:9000'
+    })
+    expect(config.sectionProviders).toEqual({
+      publisher: ['openlibrary', 'googlebooks'],
+      reviews: ['hardcover', 'openlibrary'],
+      // Google Books has no recommendations: BOOK_PROVIDERS' other names serve it.
+      recommendations: ['openlibrary']
+    })
+    expect(config.providers.hardcover.maxRps).toBe(0.5)
+    expect(config.providers.openLibrary.url.href).toBe('http://127.0.0.1:9000/')
+  })
+
+  it('a section nobody lists is native (the demo upstreams when no *_API_URL is set)', () => {
+    const config = loadConfig({ REVIEWS_PROVIDERS: 'hardcover', HARDCOVER_TOKEN: 't' })
+    expect(config.sectionProviders).toEqual({ publisher: ['native'], reviews: ['hardcover'], recommendations: ['native'] })
+    expect(config.upstreamUrls).toBeUndefined()
+  })
+
+  it('names every provider problem at once: unknown names, sections they cannot serve, missing contact, key and token', () => {
+    const error = configErrorOf({
+      PUBLISHER_PROVIDERS: 'openlibrary,isbndb',
+      RECOMMENDATIONS_PROVIDERS: 'googlebooks',
+      REVIEWS_PROVIDERS: 'hardcover,hardcover',
+      OPENLIBRARY_MAX_RPS: 'fast'
+    })
+    expect(error.problems).toEqual([
+      'OPENLIBRARY_MAX_RPS must be a number from 0.01 to 1000, got "fast"',
+      'PUBLISHER_PROVIDERS names unknown provider "isbndb" (known: native, openlibrary, googlebooks, hardcover)',
+      'REVIEWS_PROVIDERS lists hardcover more than once',
+      'RECOMMENDATIONS_PROVIDERS: googlebooks cannot serve recommendations (googlebooks serves publisher, reviews)',
+      'OPENLIBRARY_CONTACT must be set to use Open Library: an e-mail address or URL for the User-Agent it requires',
+      'GOOGLEBOOKS_API_KEY must be set to use Google Books (keyless calls share a quota that is nearly always spent)',
+      'HARDCOVER_TOKEN must be set to use Hardcover (a bearer token from hardcover.app/account/api)'
+    ])
+  })
+
+  it('refuses a BOOK_PROVIDERS that leaves a section with nobody, an empty list, and a contact that is neither mail nor URL', () => {
+    expect(configErrorOf({ BOOK_PROVIDERS: 'googlebooks', GOOGLEBOOKS_API_KEY: 'k' }).problems)
+      .toEqual(['BOOK_PROVIDERS: none of googlebooks can serve recommendations; set RECOMMENDATIONS_PROVIDERS too'])
+    expect(configErrorOf({ BOOK_PROVIDERS: ' , ' }).problems[0]).toContain('BOOK_PROVIDERS must name at least one provider')
+    expect(configErrorOf({ BOOK_PROVIDERS: 'openlibrary', OPENLIBRARY_CONTACT: 'me' }).problems)
+      .toEqual(['OPENLIBRARY_CONTACT must be an e-mail address or an http(s) URL, got "me"'])
+  })
+
+  it('never puts a key or token into a message', () => {
+    const error = configErrorOf({ BOOK_PROVIDERS: 'hardcover', HARDCOVER_TOKEN: 'secret-token', HARDCOVER_URL: 'ftp://x' })
+    expect(error.message).not.toContain('secret-token')
+  })
+})
+
+describe('loadConfig timeouts with public providers', () => {
+  it('defaults to longer timeouts when a public provider serves a section (a chain of rate-limited requests)', () => {
+    const config = loadConfig({ BOOK_PROVIDERS: 'openlibrary', OPENLIBRARY_CONTACT: 'ops@library.example' })
+    expect(config.upstreamTimeoutMs).toEqual({ publisher: 4000, reviews: 4000, recommendations: 4000 })
+    expect(config.requestDeadlineMs).toBe(5000)
+    expect(loadConfig({ BOOK_PROVIDERS: 'native', ...URLS }).requestDeadlineMs).toBe(3000)
+    expect(loadConfig({ BOOK_PROVIDERS: 'openlibrary', OPENLIBRARY_CONTACT: 'a@b.c', UPSTREAM_TIMEOUT_MS: '900' }).upstreamTimeoutMs.reviews).toBe(900)
   })
 })

@@ -10,6 +10,8 @@ export interface CacheEntry {
   /** The section as JSON text (`ok` entries). */
   readonly json?: string
   readonly digest?: string
+  /** Why a provider said `not_found` (another book's record, say), when it said why. */
+  readonly detail?: string
   /** Epoch ms (not a monotonic clock): entries are shared across replicas through Redis. */
   readonly storedAt: number
   readonly ttlMs: number

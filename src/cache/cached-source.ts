@@ -8,6 +8,8 @@ import type { CacheStore } from './cache-store.js'
 
 export interface CachedSourceOptions extends CacheWindows {
   readonly name: SourceName
+  /** What keys start with; the section's name by default. Providers' entries add the provider: `openlibrary:reviews`. */
+  readonly keyPrefix?: string
   readonly ttlMs: number
   readonly notFoundTtlMs: number
   /** Budget of a background refresh (nobody waits for it, so it needs its own). */
@@ -24,16 +26,19 @@ const STALE_MARGIN_MS = 10
  */
 export class CachedSource implements BookSource {
   private readonly refreshing = new Set<string>()
+  private readonly prefix: string
 
   constructor(
     private readonly inner: BookSource,
     private readonly store: CacheStore,
     private readonly options: CachedSourceOptions,
     private readonly observer: UpstreamObserver = NO_OBSERVER
-  ) {}
+  ) {
+    this.prefix = options.keyPrefix ?? options.name
+  }
 
   fetchBook(isbn13: string, signal: AbortSignal, deadlineAt: number, trace?: TraceContext): Promise<FetchResult> {
-    const key = `${this.options.name}:${isbn13}`
+    const key = `${this.prefix}:${isbn13}`
     const peeked = this.store.peek?.(key)
     // Memory answers at once; only a shared tier behind it costs a round trip (and a promise).
     if (peeked !== undefined || this.store.peekIsComplete === true) return this.answer(key, isbn13, peeked, signal, deadlineAt, trace)
@@ -41,7 +46,7 @@ export class CachedSource implements BookSource {
   }
 
   peekFresh(isbn13: string): FetchResult | undefined {
-    const entry = this.store.peek?.(`${this.options.name}:${isbn13}`)
+    const entry = this.store.peek?.(`${this.prefix}:${isbn13}`)
     if (entry === undefined || freshnessOf(entry, this.options) !== 'fresh') return undefined
     this.observer.cache(this.options.name, 'hit')
     return fromEntry(entry, 'hit')
@@ -88,7 +93,7 @@ export class CachedSource implements BookSource {
     }
     if (result.status === 'not_found') {
       const ttlMs = this.options.notFoundTtlMs
-      this.keep(key, { status: 'not_found', storedAt: Date.now(), ttlMs })
+      this.keep(key, { status: 'not_found', storedAt: Date.now(), ttlMs, ...(result.detail === undefined ? {} : { detail: result.detail }) })
       return { ...result, cache: 'miss', freshForMs: ttlMs }
     }
     return { ...result, cache: 'miss' }
@@ -143,5 +148,5 @@ function fromEntry(entry: CacheEntry, cache: CacheState): FetchResult {
   const freshForMs = cache === 'hit' ? remainingTtlMs(entry) : 0
   return entry.status === 'ok'
     ? { status: 'ok', data: JSON.parse(entry.json ?? 'null'), digest: entry.digest, json: entry.json, cache, freshForMs }
-    : { status: 'not_found', cache, freshForMs }
+    : { status: 'not_found', cache, freshForMs, ...(entry.detail === undefined ? {} : { detail: entry.detail }) }
 }

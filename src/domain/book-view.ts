@@ -12,6 +12,10 @@ export interface SourceReport {
   retried?: boolean
   hedged?: boolean
   coalesced?: boolean
+  /** Provider mode only: which provider answered (`native`, `openlibrary`, `googlebooks`, `hardcover`). */
+  provider?: string
+  /** Provider mode, merged sections: field → the provider it was filled from. */
+  filledFrom?: Readonly<Record<string, string>>
 }
 
 export type SourceReports = Record<SourceName, SourceReport>

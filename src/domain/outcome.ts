@@ -8,6 +8,7 @@ export type SourceStatus =
   | 'invalid_response'
   | 'circuit_open'
   | 'overloaded'
+  | 'rate_limited'
   | 'skipped'
 
 export type CacheState = 'hit' | 'stale' | 'miss'
@@ -29,8 +30,18 @@ export interface CacheMarks {
   readonly freshForMs?: number
 }
 
+/**
+ * Which provider a section came from, in provider mode (see domain/providers.ts): the one that
+ * answered, and for a merged section the fields filled in from the others.
+ */
+export interface ProvenanceMarks {
+  readonly provider?: string
+  /** Field of the section → the provider it was filled from. */
+  readonly filledFrom?: Readonly<Record<string, string>>
+}
+
 /** What one upstream call produced, before timing is attached. */
-export type FetchResult = PolicyMarks & CacheMarks & (
+export type FetchResult = PolicyMarks & CacheMarks & ProvenanceMarks & (
   | {
     readonly status: 'ok'
     readonly data: unknown
@@ -39,7 +50,8 @@ export type FetchResult = PolicyMarks & CacheMarks & (
     /** `data` as JSON text, when the cache has serialized it already (answers splice it in). */
     readonly json?: string
   }
-  | { readonly status: 'not_found' }
+  /** `detail` when the provider said why (a public provider's answer for another book, say). */
+  | { readonly status: 'not_found'; readonly detail?: string }
   | {
     readonly status: 'error'
     readonly httpStatus?: number
@@ -49,10 +61,17 @@ export type FetchResult = PolicyMarks & CacheMarks & (
   }
   | { readonly status: 'invalid_response'; readonly detail: string }
   | { readonly status: 'circuit_open' | 'overloaded'; readonly detail: string }
+  /**
+   * Not sent: the host's outbound rate budget had no slot before the deadline, or the provider
+   * said 429 (or its quota is spent). `retryAfterMs`: how long the provider asked us to wait.
+   */
+  | { readonly status: 'rate_limited'; readonly detail: string; readonly httpStatus?: number; readonly retryAfterMs?: number }
+  /** A section of several providers none of which answered before its deadline. */
+  | { readonly status: 'timeout'; readonly detail: string }
 )
 
 /** `sources.<name>` of the BookView, with the section data kept beside it. */
-export interface SourceOutcome extends PolicyMarks, CacheMarks {
+export interface SourceOutcome extends PolicyMarks, CacheMarks, ProvenanceMarks {
   readonly status: SourceStatus
   readonly durationMs: number
   readonly data?: unknown

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify'
-import { SOURCE_NAMES } from '../domain/sources.js'
+import { SOURCE_NAMES, type SourceName } from '../domain/sources.js'
 import { problemOf, sendProblem } from '../http/problem.js'
 import type { RedisConnection } from '../redis/redis-connection.js'
-import type { ResilientSources } from '../upstream/upstream-clients.js'
+import type { HostHealth } from '../upstream/upstream-host.js'
 
 export interface ReadinessOptions {
-  readonly resilient: ResilientSources
+  /** Per section: its host's state, or the worst of its providers' hosts. */
+  readonly resilient: Readonly<Record<SourceName, HostHealth>>
   readonly redis: RedisConnection | undefined
 }
 

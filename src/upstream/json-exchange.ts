@@ -3,6 +3,9 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { Dispatcher } from 'undici'
 
 export interface JsonRequest {
+  /** GET unless said otherwise; POST carries `body` (a GraphQL document, say). */
+  readonly method?: 'GET' | 'POST'
+  readonly body?: string
   readonly path: string
   readonly headers: Readonly<Record<string, string>>
   /** A body announced or streamed larger than this is cut off, never held. */
@@ -12,8 +15,12 @@ export interface JsonRequest {
 export type JsonExchange =
   /** A 200 whose body parsed as JSON. */
   | { readonly kind: 'json'; readonly value: unknown; readonly digest: string }
-  /** Any other status; its body was read and dropped, so the socket stays reusable. */
-  | { readonly kind: 'status'; readonly statusCode: number; readonly headers: IncomingHttpHeaders }
+  /**
+   * Any other status. Its body was read to the end, so the socket stays reusable, and only its
+   * first `ERROR_BODY_KEPT_BYTES` are kept as text: an error page may be HTML, JSON or nothing,
+   * and whoever reads it must not assume which (a provider's quota answer is told apart by it).
+   */
+  | { readonly kind: 'status'; readonly statusCode: number; readonly headers: IncomingHttpHeaders; readonly bodyText?: string }
   /** A 200 with a body we would not use: too large, or not JSON. */
   | { readonly kind: 'unusable'; readonly detail: string }
   /** The connection failed (refused, reset, closed mid-body…). */
@@ -24,10 +31,13 @@ export interface ExchangeHandle {
   abort(reason: Error): void
 }
 
+/** How much of a non-200 body is kept for the caller to look at. */
+export const ERROR_BODY_KEPT_BYTES = 4096
+
 type Controller = Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestStart']>>[0]
 
 /**
- * One GET through undici's dispatch API, straight into a JSON value: no response stream, no
+ * One request (a GET, or a POST with a body) through undici's dispatch API, straight into a JSON value: no response stream, no
  * promise, no signal, just callbacks, because this runs three times for every request and
  * each of those costs more than the bytes it carries. `done` is called once with what
  * happened, unless the caller aborts first (the caller, who owns the timers, knows why).
@@ -52,7 +62,12 @@ export function exchangeJson(dispatcher: Dispatcher, request: JsonRequest, done:
     controller?.abort(BODY_TOO_LARGE)
   }
 
-  dispatcher.dispatch({ method: 'GET', path: request.path, headers: request.headers }, {
+  const errorBodyText = (): string | undefined => {
+    if (chunks.length === 0) return undefined
+    return Buffer.concat(chunks).subarray(0, ERROR_BODY_KEPT_BYTES).toString('utf8')
+  }
+
+  dispatcher.dispatch({ method: request.method ?? 'GET', path: request.path, headers: request.headers, body: request.body ?? null }, {
     onRequestStart(requestController) {
       controller = requestController
       if (abortReason !== undefined) requestController.abort(abortReason)
@@ -70,12 +85,13 @@ export function exchangeJson(dispatcher: Dispatcher, request: JsonRequest, done:
         tooLarge(`body exceeds the ${maxBytes}-byte limit`)
         return
       }
-      // Only a 200's body is used; others are read to the end to keep the socket, and dropped.
-      if (statusCode === 200) chunks.push(chunk)
+      // Only a 200's body is used whole; others are read to the end to keep the socket, their start kept.
+      if (statusCode === 200 || size - chunk.length < ERROR_BODY_KEPT_BYTES) chunks.push(chunk)
     },
     onResponseEnd() {
       if (statusCode !== 200) {
-        finish({ kind: 'status', statusCode, headers })
+        const bodyText = errorBodyText()
+        finish(bodyText === undefined ? { kind: 'status', statusCode, headers } : { kind: 'status', statusCode, headers, bodyText })
         return
       }
       const raw = chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size)

@@ -96,7 +96,7 @@ export class UpstreamClient {
   }
 }
 
-function describeNetworkError(error: unknown): string {
+export function describeNetworkError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code
     return typeof code === 'string' ? code : error.message

@@ -5,6 +5,7 @@ import type { Bulkhead, BulkheadTicket } from './policies/bulkhead.js'
 import { verdictOf, type CircuitBreaker } from './policies/circuit-breaker.js'
 import type { Hedger } from './policies/hedge.js'
 import type { LatencyTracker } from './policies/latency-tracker.js'
+import type { RateBudget } from './policies/rate-budget.js'
 import { retryDelayMs, type RetryOptions } from './policies/retry.js'
 
 /** One upstream host's policy objects, shared by all its flights. */
@@ -16,6 +17,8 @@ export interface FlightPolicies {
   readonly latency: LatencyTracker
   readonly retry: RetryOptions
   readonly observer: UpstreamObserver
+  /** The host's outbound rate budget; none for our own upstreams. */
+  readonly budget?: RateBudget
 }
 
 /** Sends one request to the upstream; `done` is called once, unless the handle aborts it first. */
@@ -26,6 +29,9 @@ interface Attempt {
   startedAt: number
   readonly hedge: boolean
   done: boolean
+  /** While it holds a bulkhead slot and waits for its rate-budget slot: when that is, and the timer. */
+  slotAt?: number
+  slotTimer?: NodeJS.Timeout
 }
 
 interface Waiter {
@@ -39,6 +45,8 @@ interface Waiter {
 const HEDGE_LOST = new DOMException('another attempt answered first', 'AbortError')
 // A retry is only worth sending if the deadline leaves at least this much for it.
 const MIN_ATTEMPT_MS = 20
+// A 429 without Retry-After: pause the host this long (providers.md: about a second between calls).
+const DEFAULT_PAUSE_MS = 1000
 
 /**
  * One upstream call as one state machine: every caller that wants the same thing waits on
@@ -60,12 +68,20 @@ export class UpstreamFlight {
   private retried = false
   private hedged = false
   private joined = false
+  /** The failure a retry was scheduled for: the answer if the retry cannot be sent after all. */
+  private firstFailure: FetchResult | undefined
 
   constructor(
     private readonly policies: FlightPolicies,
     private readonly send: Send,
     private readonly deadlineAt: number,
-    private readonly onEnd: (flight: UpstreamFlight) => void
+    private readonly onEnd: (flight: UpstreamFlight) => void,
+    /**
+     * The latest its first request may wait for a rate slot (the deadline by default). A call
+     * that starts a chain of requests sets it earlier: a chain that cannot start soon would only
+     * take the slots that chains already under way need to finish in time.
+     */
+    private readonly startBy: number = deadlineAt
   ) {}
 
   /** A caller waits for the answer; its signal aborting makes it leave (rejecting with the reason). */
@@ -93,14 +109,18 @@ export class UpstreamFlight {
   private launch(hedge: boolean): void {
     const attempt: Attempt = { handle: undefined, startedAt: 0, hedge, done: false }
     this.live.push(attempt)
-    const go = (): void => {
-      this.ticket = undefined
+    const send = (): void => {
       attempt.startedAt = performance.now()
       try {
         attempt.handle = this.send((result) => this.answered(attempt, result))
       } catch (error) {
         this.failed(attempt, error)
       }
+    }
+    const go = (): void => {
+      this.ticket = undefined
+      if (this.policies.budget === undefined || hedge) send()
+      else this.awaitSlot(attempt, send)
     }
     const entered = this.policies.bulkhead.enter(go)
     if (entered === 'full') {
@@ -113,14 +133,57 @@ export class UpstreamFlight {
     if (!hedge && !this.settled) this.armHedge()
   }
 
+  /**
+   * The rate budget, inside the bulkhead slot (so a request waiting for its turn is still
+   * counted as in flight): send now, at the booked slot, or settle `rate_limited` when no slot
+   * comes before the deadline. A slot that arrives while the host is paused is booked again.
+   */
+  private awaitSlot(attempt: Attempt, send: () => void): void {
+    const budget = this.policies.budget as RateBudget
+    const latest = this.deadlineAt - MIN_ATTEMPT_MS
+    const at = budget.reserve(this.firstFailure === undefined ? Math.min(latest, this.startBy) : latest)
+    if (at === undefined) {
+      attempt.done = true
+      this.live.splice(this.live.indexOf(attempt), 1)
+      this.policies.bulkhead.release()
+      // A retry that found no slot was never sent: the answer is the first failure, unmarked.
+      this.retried = false
+      this.finish(this.firstFailure ?? this.rateLimited(budget))
+      return
+    }
+    const waitMs = at - performance.now()
+    if (waitMs <= 0) return send()
+    attempt.slotAt = at
+    attempt.slotTimer = setTimeout(() => {
+      attempt.slotTimer = undefined
+      attempt.slotAt = undefined
+      if (this.settled) return
+      if (budget.pausedUntil > performance.now()) this.awaitSlot(attempt, send)
+      else send()
+    }, waitMs)
+  }
+
+  private rateLimited(budget: RateBudget): FetchResult {
+    const { name } = this.policies
+    const pausedMs = Math.round(budget.pausedUntil - performance.now())
+    const detail = pausedMs > 0
+      ? `${name} asked us to wait (429, Retry-After) for ${Math.ceil(pausedMs / 1000)} s more; not called`
+      : `${name} allows ${budget.perWindow} request${budget.perWindow === 1 ? '' : 's'} per ${budget.windowMs / 1000} s and none was free before the deadline; not called`
+    return { status: 'rate_limited', detail }
+  }
+
   private armHedge(): void {
     const delayMs = this.policies.hedger.arm()
     if (delayMs === undefined) return
     const dueAt = performance.now() + delayMs
     this.timer = setTimeout(() => {
       this.timer = undefined
-      if (this.settled || this.live.length !== 1 || this.ticket !== undefined) return
+      if (this.settled || this.live.length !== 1 || this.ticket !== undefined || this.live[0]?.handle === undefined) return
+      // A hedge is one more request against the same budget, and only worth it at once.
+      const { budget } = this.policies
+      if (budget !== undefined && !budget.available()) return
       if (!this.policies.hedger.fire(performance.now() - dueAt, this.policies.bulkhead.hasFreeSlot)) return
+      budget?.takeNow()
       this.hedged = true
       this.launch(true)
     }, delayMs)
@@ -133,6 +196,8 @@ export class UpstreamFlight {
     const elapsedMs = performance.now() - attempt.startedAt
     if (result.status !== 'error') this.policies.latency.record(elapsedMs)
     this.policies.observer.upstreamRequest(this.policies.name, result.status, elapsedMs / 1000)
+    // The provider throttles the host, not this call: everyone waits as long as it asked.
+    if (result.status === 'rate_limited') this.policies.budget?.pause(result.retryAfterMs ?? DEFAULT_PAUSE_MS)
     if (this.settled) return
     // An error while the other attempt of a hedged pair still runs: that one may do better.
     if (result.status === 'error' && this.live.length > 0) return
@@ -160,6 +225,7 @@ export class UpstreamFlight {
     if (delayMs === undefined) return false
     clearTimeout(this.timer)
     this.retried = true
+    this.firstFailure = first
     this.timer = setTimeout(() => {
       this.timer = undefined
       if (this.settled) return
@@ -197,6 +263,13 @@ export class UpstreamFlight {
     clearTimeout(this.timer)
     if (this.ticket !== undefined) this.policies.bulkhead.leave(this.ticket)
     for (const attempt of this.live.splice(0)) {
+      if (attempt.slotTimer !== undefined) {
+        // Held a bulkhead slot while waiting for its rate slot: give both back.
+        clearTimeout(attempt.slotTimer)
+        this.policies.budget?.refund(attempt.slotAt as number)
+        this.policies.bulkhead.release()
+        continue
+      }
       if (attempt.done || attempt.handle === undefined) continue
       attempt.handle.abort(abortReason)
       this.policies.bulkhead.release()

@@ -13,6 +13,8 @@ export interface ProviderRequest {
   readonly url: URL
   readonly headers: IncomingHttpHeaders
   readonly body: string
+  /** `performance.now()` when the request had arrived whole. */
+  readonly receivedAt: number
 }
 
 /** What the provider makes of one request: its kind (counted) and its answer. */
@@ -79,7 +81,8 @@ export async function startProviderServer<Kind extends string>(
         method: req.method ?? 'GET',
         url: new URL(req.url ?? '/', 'http://fake.invalid'),
         headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8')
+        body: Buffer.concat(chunks).toString('utf8'),
+        receivedAt: performance.now()
       }
       requests.push(request)
       const routed = definition.route(request)

@@ -31,6 +31,8 @@ export interface ReviewsSection {
   ratingsCount: number
   /** Empty for providers that have ratings but no review texts (Open Library, Google Books). */
   items: ReviewItem[]
+  /** `false` when the provider has no review texts at all (the adapters say so; see openapi.yaml). */
+  textsAvailable?: false
 }
 
 /**

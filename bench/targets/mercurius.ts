@@ -1,18 +1,13 @@
 import Fastify from 'fastify'
 import mercurius, { type IResolvers } from 'mercurius'
-import { request } from 'undici'
-import { closeOnSignal, portFromEnv, upstreamBase } from './upstream-env.js'
+import { closeOnSignal, getJson, portFromEnv, upstreamBases } from './upstream-env.js'
 
 // Baseline (d), what a frontend team often builds instead: a GraphQL BFF on Fastify +
 // Mercurius, one undici call per upstream in its own field resolver, written the way the
 // Mercurius README shows (schema string + resolvers object, default options). GraphQL
 // resolves sibling fields concurrently, so it fans out too; the difference is overhead.
 
-const bases = {
-  publisher: upstreamBase('PUBLISHER_API_URL'),
-  reviews: upstreamBase('REVIEWS_API_URL'),
-  recommendations: upstreamBase('RECOMMENDATIONS_API_URL')
-}
+const bases = upstreamBases()
 
 const schema = `
   type Publisher {
@@ -26,11 +21,6 @@ const schema = `
   type Book { isbn: String!, publisher: Publisher, reviews: Reviews, recommendations: Recommendations }
   type Query { book(isbn: String!): Book }
 `
-
-async function getJson(url: string): Promise<unknown> {
-  const { body } = await request(url)
-  return body.json()
-}
 
 type BookParent = { isbn: string }
 

@@ -1,21 +1,11 @@
 import Fastify from 'fastify'
-import { request } from 'undici'
-import { closeOnSignal, portFromEnv, upstreamBase } from './upstream-env.js'
+import { closeOnSignal, getJson, portFromEnv, upstreamBases } from './upstream-env.js'
 
 // Baseline (e), the floor of this design: the three upstreams awaited together with
 // Promise.all over undici's global dispatcher; no timeouts, no validation, no policies, no
 // headers of ours. What a concurrent fan-out costs before any feature is added.
 
-const bases = {
-  publisher: upstreamBase('PUBLISHER_API_URL'),
-  reviews: upstreamBase('REVIEWS_API_URL'),
-  recommendations: upstreamBase('RECOMMENDATIONS_API_URL')
-}
-
-async function getJson(url: string): Promise<Record<string, unknown>> {
-  const { body } = await request(url)
-  return (await body.json()) as Record<string, unknown>
-}
+const bases = upstreamBases()
 
 const app = Fastify({ logger: false })
 app.get('/healthz', async () => ({ status: 'ok' }))

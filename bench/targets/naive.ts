@@ -1,21 +1,11 @@
 import Fastify from 'fastify'
-import { request } from 'undici'
-import { closeOnSignal, portFromEnv, upstreamBase } from './upstream-env.js'
+import { closeOnSignal, getJson, portFromEnv, upstreamBases } from './upstream-env.js'
 
 // Baseline (b), the naive version: await the three upstreams one after another with undici's
 // global dispatcher, no timeouts, no validation. Its latency is the sum of the three, which is
 // what concurrent fan-out is meant to beat.
 
-const bases = {
-  publisher: upstreamBase('PUBLISHER_API_URL'),
-  reviews: upstreamBase('REVIEWS_API_URL'),
-  recommendations: upstreamBase('RECOMMENDATIONS_API_URL')
-}
-
-async function getJson(url: string): Promise<Record<string, unknown>> {
-  const { body } = await request(url)
-  return (await body.json()) as Record<string, unknown>
-}
+const bases = upstreamBases()
 
 const app = Fastify({ logger: false })
 app.get('/healthz', async () => ({ status: 'ok' }))

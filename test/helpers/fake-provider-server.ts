@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import { listenOnLoopback } from './loopback-server.js'
 
 /** One answer of a fake provider; a non-string body is sent as JSON. */
 export interface ProviderAnswer {
@@ -56,7 +56,6 @@ export async function startProviderServer<Kind extends string>(
 ): Promise<FakeProvider<Kind>> {
   const calls = Object.fromEntries(definition.kinds.map((kind) => [kind, 0])) as Record<Kind, number>
   const requests: ProviderRequest[] = []
-  const sockets = new Set<Socket>()
   const timers = new Set<NodeJS.Timeout>()
   let windowStart = Date.now()
   let inWindow = 0
@@ -111,22 +110,16 @@ export async function startProviderServer<Kind extends string>(
       })
     })
   })
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.once('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
+  const listening = await listenOnLoopback(server)
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listening.url,
     calls,
     requests,
     close() {
       for (const timer of timers) clearTimeout(timer)
       timers.clear()
-      for (const socket of sockets) socket.destroy()
-      return new Promise<void>((resolve) => server.close(() => resolve()))
+      return listening.close()
     }
   }
 }

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import { listenOnLoopback } from './loopback-server.js'
 
 /**
  * An upstream URL whose connections are refused. A port below 1024 is never handed out as an
@@ -57,7 +57,6 @@ export interface FakeUpstream {
 export async function startFakeUpstream(initial: Behaviour): Promise<FakeUpstream> {
   let pick: (req: IncomingMessage) => Behaviour = () => initial
   const requests: SeenRequest[] = []
-  const sockets = new Set<Socket>()
   const abortWaiters: Array<() => void> = []
   let inFlight = 0
   let maxInFlight = 0
@@ -85,15 +84,10 @@ export async function startFakeUpstream(initial: Behaviour): Promise<FakeUpstrea
     })
     play(pick(req), req, res, seen)
   })
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.once('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
+  const listening = await listenOnLoopback(server)
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listening.url,
     requests,
     get inFlight() {
       return inFlight
@@ -117,10 +111,7 @@ export async function startFakeUpstream(initial: Behaviour): Promise<FakeUpstrea
         check()
       })
     },
-    close() {
-      for (const socket of sockets) socket.destroy()
-      return new Promise<void>((resolve) => server.close(() => resolve()))
-    }
+    close: () => listening.close()
   }
 }
 

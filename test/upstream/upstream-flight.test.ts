@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { UpstreamObserver } from '../../src/domain/observer.js'
 import type { FetchResult } from '../../src/domain/outcome.js'
 import { Bulkhead } from '../../src/upstream/policies/bulkhead.js'
@@ -9,6 +9,7 @@ import type { LoopGauge } from '../../src/upstream/policies/loop-utilization.js'
 import type { RetryOptions } from '../../src/upstream/policies/retry.js'
 import { UpstreamFlight, type FlightPolicies, type Send } from '../../src/upstream/upstream-flight.js'
 import { ok, settle, upstreamError, watch } from './policies/helpers.js'
+import { useFakeFlightClock } from './fake-clock.js'
 import { answerAfter, NEVER, scriptedSend } from './scripted-send.js'
 
 // Keyed coalescing (which callers share a flight) is ResilientSource's: see resilient-source.test.ts.
@@ -16,21 +17,7 @@ import { answerAfter, NEVER, scriptedSend } from './scripted-send.js'
 const NAME = 'publisher'
 const HALF_OPEN_AFTER_MS = 100
 
-// One fake clock for everything: the flight's hedge and retry timers, the scripted upstream's
-// answers, performance.now() and so the breaker's clock. Timings are then exact, not raced.
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
-})
-
-afterEach(() => {
-  try {
-    // Every test settles the flights it starts, and a settled flight leaves no timer behind.
-    if (vi.isFakeTimers()) expect(vi.getTimerCount()).toBe(0)
-  } finally {
-    vi.useRealTimers()
-    vi.restoreAllMocks()
-  }
-})
+useFakeFlightClock()
 
 const loopAt = (utilization: number): LoopGauge => ({ utilization: () => utilization })
 // The test machine's own load must not decide whether a hedge goes out.

@@ -1,21 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { FetchResult } from '../../src/domain/outcome.js'
 import { UpstreamHost, type HostPolicies } from '../../src/upstream/upstream-host.js'
 import { ok, settle, upstreamError } from './policies/helpers.js'
+import { useFakeFlightClock } from './fake-clock.js'
 import { answerAfter, scriptedSend } from './scripted-send.js'
 
 // The rate budget as the flight applies it, on one fake clock (timers and performance.now()).
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
-})
-
-afterEach(() => {
-  try {
-    if (vi.isFakeTimers()) expect(vi.getTimerCount()).toBe(0)
-  } finally {
-    vi.useRealTimers()
-  }
-})
+useFakeFlightClock()
 
 const QUIET = { warn: () => undefined }
 

@@ -2,9 +2,10 @@
 // in the layer's own code (what changing it can save directly), inclusive is time with the layer
 // anywhere on the stack (what it costs, callees included). A sample counts once per layer.
 
-interface CallFrame { functionName: string; url: string }
-interface LayerNode { id: number; callFrame: CallFrame; children?: number[] }
-interface LayerProfile { nodes: LayerNode[]; samples: number[]; timeDeltas: number[] }
+/** The parts of a V8 .cpuprofile (`node --cpu-prof`) the summaries read. */
+export interface CallFrame { functionName: string; url: string; lineNumber: number }
+export interface ProfileNode { id: number; callFrame: CallFrame; children?: number[] }
+export interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
 
 export interface LayerTime {
   readonly layer: string
@@ -37,7 +38,7 @@ const LAYERS: ReadonlyArray<readonly [string, (frame: CallFrame) => boolean]> = 
 
 const layerOf = (frame: CallFrame): string | undefined => LAYERS.find(([, matches]) => matches(frame))?.[0]
 
-export function layerTimes(profile: LayerProfile): LayerTime[] {
+export function layerTimes(profile: CpuProfile): LayerTime[] {
   const parent = new Map<number, number>()
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id)
   const byId = new Map(profile.nodes.map((node) => [node.id, node]))
@@ -53,7 +54,7 @@ export function layerTimes(profile: LayerProfile): LayerTime[] {
     self.set(leafLayer, (self.get(leafLayer) ?? 0) + ms)
     const seen = new Set<string>()
     for (let id: number | undefined = leaf.id; id !== undefined; id = parent.get(id)) {
-      const layer = layerOf((byId.get(id) as LayerNode).callFrame)
+      const layer = layerOf((byId.get(id) as ProfileNode).callFrame)
       if (layer !== undefined) seen.add(layer)
     }
     seen.add(leafLayer)

@@ -1,16 +1,13 @@
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { layerTimes, renderLayers, type LayerTime } from './profile-layers.js'
+import { layerTimes, renderLayers, type CpuProfile, type LayerTime } from './profile-layers.js'
 
 // Reads a V8 .cpuprofile (from `node --cpu-prof`) and ranks where the service spent its own
 // CPU time: per function (name + file + line) and per module (npm package, node internals, or
 // our own source file), self time, so the list points at code to change; and per layer of the
 // stack, self and inclusive (profile-layers.ts), so it says what each layer costs in all.
 
-interface CallFrame { functionName: string; url: string; lineNumber: number }
-interface ProfileNode { id: number; callFrame: CallFrame; children?: number[] }
-interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
 
 export interface HotSpot {
   readonly name: string

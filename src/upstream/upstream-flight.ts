@@ -115,7 +115,11 @@ export class UpstreamFlight {
         attempt.handle = this.send((result) => this.answered(attempt, result))
       } catch (error) {
         this.failed(attempt, error)
+        return
       }
+      // The hedge delay counts from the send: time spent queued for a bulkhead or rate slot
+      // says nothing about the upstream, and a hedge armed before it fires at healthy calls.
+      if (!hedge && !this.settled) this.armHedge()
     }
     const go = (): void => {
       this.ticket = undefined
@@ -130,7 +134,6 @@ export class UpstreamFlight {
       return
     }
     if (entered !== 'started') this.ticket = entered
-    if (!hedge && !this.settled) this.armHedge()
   }
 
   /**

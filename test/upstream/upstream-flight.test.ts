@@ -280,6 +280,20 @@ describe('UpstreamFlight', () => {
       expect(queued.requests).toHaveLength(1)
     })
 
+    it('counts the hedge delay from the send, not from the wait in the queue', async () => {
+      const r = rig({ ...HEDGING, capacity: 2, maxQueue: 1 })
+      const busy = [r.call(scriptedSend(answerAfter(15, ok('a'))).send), r.call(scriptedSend(answerAfter(15, ok('b'))).send)]
+      const queued = scriptedSend(answerAfter(10, ok('queued')), answerAfter(5, ok('hedge')))
+      const answer = r.call(queued.send)
+
+      // Sent at 15 ms: a hedge armed at the queueing would go out at 20 ms, 5 ms into a healthy call.
+      await vi.advanceTimersByTimeAsync(25)
+      await Promise.all(busy)
+      await expect(answer).resolves.toStrictEqual(ok('queued'))
+      expect(queued.requests).toHaveLength(1)
+      expect(r.observer.hedgeSent).not.toHaveBeenCalled()
+    })
+
     it('aborts both attempts with the caller reason when the caller leaves', async () => {
       const r = rig(HEDGING)
       const upstream = scriptedSend(answerAfter(300, ok('primary')), answerAfter(300, ok('hedge')))

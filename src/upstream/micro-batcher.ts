@@ -71,22 +71,30 @@ export class MicroBatcher {
     const joined = this.pending.get(key)
     if (joined !== undefined) {
       this.observer.coalesced(this.host.name)
-      return this.wait(joined, key, signal)
+      const answer = this.wait(joined, key, signal)
+      // A second caller of a key counts like any other: less time left brings the send forward.
+      this.admit(joined, deadlineAt)
+      return answer
     }
     const batch = this.open ?? this.startBatch(trace)
     const answer = this.wait(batch, key, signal)
     this.pending.set(key, batch)
-    batch.deadlineAt = Math.max(batch.deadlineAt, deadlineAt)
     if (batch.entries.size >= this.options.maxSize) {
+      batch.deadlineAt = Math.max(batch.deadlineAt, deadlineAt)
       this.open = undefined
       this.dispatch(batch)
       return answer
     }
-    if (!batch.dispatched) {
-      const now = performance.now()
-      this.scheduleDispatch(batch, now + Math.min(this.options.windowMs, this.options.windowShare * Math.max(0, deadlineAt - now)))
-    }
+    this.admit(batch, deadlineAt)
     return answer
+  }
+
+  /** A caller with `deadlineAt` waits in `batch`: until it is dispatched, its time left bounds the window. */
+  private admit(batch: Batch, deadlineAt: number): void {
+    if (batch.dispatched) return
+    batch.deadlineAt = Math.max(batch.deadlineAt, deadlineAt)
+    const now = performance.now()
+    this.scheduleDispatch(batch, now + Math.min(this.options.windowMs, this.options.windowShare * Math.max(0, deadlineAt - now)))
   }
 
   private startBatch(trace: TraceContext | undefined): Batch {

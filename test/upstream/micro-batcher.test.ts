@@ -186,6 +186,35 @@ describe('MicroBatcher', () => {
       await expect(Promise.all([a, b, c])).resolves.toStrictEqual(['a', 'b', 'c'].map((key) => book(key, { batched: 3 })))
       expect(vi.getTimerCount()).toBe(0) // the 50 ms timer was replaced, not left behind
     })
+
+    it('brings the send forward for a second lookup of the same key with less time left', async () => {
+      const upstream = scriptedBatch(booksAfter(1))
+      const r = rig(upstream.endpoint, { batch: { windowMs: 50, windowShare: 0.1 } })
+      const first = r.load('a', 1000) // due at 50
+      const second = r.load('a', 100) // due at 10: it joins a's entry, and the batch goes when it must
+      await vi.advanceTimersByTimeAsync(10)
+      expect(upstream.sentAt()).toEqual([10])
+      await vi.advanceTimersByTimeAsync(1)
+      await expect(Promise.all([first, second])).resolves.toStrictEqual([book('a', { coalesced: true }), book('a', { coalesced: true })])
+    })
+    it("lets a second lookup of the same key with more time left extend the call's deadline", async () => {
+      const upstream = scriptedBatch(booksAfter(5))
+      const r = rig(upstream.endpoint, { host: { maxRps: 1 } })
+      const first = r.load('a', 5000)
+      await vi.advanceTimersByTimeAsync(10) // sent at 5: the next rate slot is at 1105
+      const impatient = new AbortController()
+      const short = settle(r.load('b', 500, impatient.signal)) // alone, b could not wait for that slot
+      const patient = r.load('b', 5000) // ...but this caller of b can
+      await vi.advanceTimersByTimeAsync(500)
+      impatient.abort(timeout())
+      await vi.advanceTimersByTimeAsync(700)
+
+      expect(upstream.keysSent()).toEqual([['a'], ['b']])
+      expect(upstream.sentAt()).toEqual([5, 1105])
+      await expect(first).resolves.toStrictEqual(book('a'))
+      await expect(short).resolves.toMatchObject({ error: { name: 'TimeoutError' } })
+      await expect(patient).resolves.toStrictEqual(book('b'))
+    })
   })
 
   describe('keys', () => {

@@ -137,10 +137,22 @@ export class MicroBatcher {
         this.observer.batchSent(this.host.name, this.endpoint.name, batch.keys.length)
       }
       return this.endpoint.send(batch.keys, batch.trace, done)
-    }).then((result) => this.settle(batch, result), () => {
-      // Every caller has left already (the only way the flight rejects): nothing to answer.
-      this.forget(batch)
-    })
+    }).then((result) => this.settle(batch, result), (error: unknown) => this.fail(batch, error))
+  }
+
+  /**
+   * The flight rejected: every caller has left already (nothing to answer then), or the request
+   * could not even be sent (`send` threw), which every caller still waiting learns, as from a flight.
+   */
+  private fail(batch: Batch, error: unknown): void {
+    this.forget(batch)
+    for (const waiters of batch.entries.values()) {
+      for (const waiter of waiters) {
+        waiter.signal.removeEventListener('abort', waiter.leave)
+        waiter.reject(error)
+      }
+    }
+    batch.entries.clear()
   }
 
   private settle(batch: Batch, result: FetchResult): void {

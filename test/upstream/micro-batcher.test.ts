@@ -3,7 +3,7 @@ import type { UpstreamObserver } from '../../src/domain/observer.js'
 import type { FetchResult } from '../../src/domain/outcome.js'
 import { MicroBatcher, type BatchEndpoint, type MicroBatchOptions } from '../../src/upstream/micro-batcher.js'
 import { UpstreamHost, type HostPolicies } from '../../src/upstream/upstream-host.js'
-import { ok, settle, upstreamError } from './policies/helpers.js'
+import { ok, settle, upstreamError, watch } from './policies/helpers.js'
 import { useFakeFlightClock } from './fake-clock.js'
 
 // The batcher on a real UpstreamHost (its bulkhead, breaker, retry, hedger and rate budget) and
@@ -425,6 +425,24 @@ describe('MicroBatcher', () => {
       await vi.advanceTimersByTimeAsync(50)
       await expect(Promise.all(busy)).resolves.toStrictEqual([book('a', { batched: 2 }), book('b', { batched: 2 })])
       expect(upstream.keysSent()).toEqual([['a', 'b']])
+    })
+
+    it('rejects every caller with the error when the request cannot even be sent, as a flight does', async () => {
+      const broken = new TypeError('not a normalized ISBN-13: b')
+      const endpoint: BatchEndpoint = {
+        name: ENDPOINT,
+        send: () => {
+          throw broken
+        },
+        split: () => ({ status: 'not_found' })
+      }
+      const r = rig(endpoint)
+      const answers = [watch(r.load('a')), watch(r.load('b')), watch(r.load('a'))]
+      await vi.advanceTimersByTimeAsync(5)
+
+      expect(answers.map((answer) => answer.settled)).toEqual([true, true, true])
+      await expect(Promise.all(answers.map((answer) => answer.outcome))).resolves.toEqual([{ error: broken }, { error: broken }, { error: broken }])
+      expect(r.host.inFlight).toBe(0)
     })
   })
 

@@ -1,3 +1,4 @@
+import { OPEN_LIBRARY_BATCH_SIZE } from './upstream/providers/openlibrary-requests.js'
 import { PROVIDER_NAMES, PROVIDER_SECTIONS, isProviderName, type ProviderName } from './domain/providers.js'
 import { SOURCE_NAMES, type SourceName } from './domain/sources.js'
 
@@ -35,7 +36,7 @@ export function readProvidersConfig(read: ProviderEnvReader): ProvidersConfig {
       // Open Library's guidance: about 3 requests per second for an identified client.
       maxRps: read.number('OPENLIBRARY_MAX_RPS', 3, 0.01, 1000),
       // The maintainers' suggestion: about 25 ISBNs a call.
-      batchMax: read.integer('OPENLIBRARY_BATCH_MAX', 25, 0, 50)
+      batchMax: read.integer('OPENLIBRARY_BATCH_MAX', 25, 0, OPEN_LIBRARY_BATCH_SIZE)
     },
     googleBooks: {
       url: read.httpUrl('GOOGLEBOOKS_URL') ?? new URL('https://www.googleapis.com/books/v1'),

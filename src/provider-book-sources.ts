@@ -13,7 +13,7 @@ import { createPublicProvider, type PublicProvider } from './upstream/providers/
 import type { ResilientSource } from './upstream/resilient-source.js'
 import { closeUpstreamClients, createResilientSources, createUpstreamClients } from './upstream/upstream-clients.js'
 import type { HostHealth, PolicyLogger } from './upstream/upstream-host.js'
-import { nativeBatchOptions, nativeHostPolicies } from './upstream-options.js'
+import { batchOptions, nativeBatchOptions, nativeHostPolicies } from './upstream-options.js'
 
 const CONNECTIONS_PER_UPSTREAM = 128
 
@@ -48,7 +48,8 @@ export function createProviderSections(
   for (const name of used) {
     if (name === 'native') continue
     const provider = createPublicProvider(name, {
-      providers: config.providers, resilience: config.resilience, maxBodyBytes: config.upstreamMaxBodyBytes, log, observer
+      providers: config.providers, resilience: config.resilience, maxBodyBytes: config.upstreamMaxBodyBytes, log, observer,
+      batchOptions: (maxSize) => batchOptions(config, maxSize)
     })
     publicProviders.set(name, provider)
     closers.push(() => provider.sections.close())

@@ -2,14 +2,16 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { Pool } from 'undici'
 import type { FetchResult } from '../domain/outcome.js'
 import { startUpstreamSpan, type TraceContext } from '../tracing/trace-context.js'
-import { exchangeJson, type JsonExchange } from './json-exchange.js'
+import { exchangeJson, type ExchangeHandle, type JsonExchange } from './json-exchange.js'
+import { MicroBatcher, type MicroBatchOptions } from './micro-batcher.js'
 import { parseRetryAfter } from './retry-after.js'
 import { describeNetworkError } from './upstream-client.js'
 import type { UpstreamHost } from './upstream-host.js'
 
 /** What a provider request came to: its JSON, a redirect, or why there is neither. */
 export type ProviderReply =
-  | { readonly status: 'json'; readonly value: unknown; readonly digest: string }
+  /** `batched`: the request was a batch call carrying this many keys (see `batchLoader`). */
+  | { readonly status: 'json'; readonly value: unknown; readonly digest: string; readonly batched?: number }
   | { readonly status: 'redirect'; readonly location: string }
   | Exclude<FetchResult, { readonly status: 'ok' }>
 
@@ -37,6 +39,12 @@ export interface ProviderClientOptions {
   /** Redirects followed per request (only to the same origin). */
   readonly maxRedirects?: number
 }
+
+/** One request for many keys: a GET of a path (relative to the base URL, encoded) or a POST of a JSON body to the base URL. */
+export type BatchRequest = { readonly method: 'GET'; readonly path: string } | { readonly method: 'POST'; readonly body: unknown }
+
+/** Looks one key up through a batch call; the reply is the whole call's, for the adapter to find its key in. */
+export type BatchLoad = (key: string, signal: AbortSignal, deadlineAt: number, trace?: TraceContext) => Promise<ProviderReply>
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308])
 const DEFAULT_MAX_REDIRECTS = 2
@@ -88,6 +96,26 @@ export class ProviderClient {
     return this.request('POST', this.basePath || '/', JSON.stringify(body), signal, deadlineAt, trace, key)
   }
 
+  /**
+   * Lookups through one endpoint that takes many keys a request (`requestOf`), batched on this
+   * host (MicroBatcher): concurrent keys share a call, which the host's policies count once.
+   * Every caller gets the whole reply and reads its own key's part; one the reply lacks is that
+   * caller's `not_found` alone. Redirects are not followed: batch endpoints answer directly.
+   */
+  batchLoader(endpoint: string, options: MicroBatchOptions, requestOf: (keys: readonly string[]) => BatchRequest): BatchLoad {
+    const batcher = new MicroBatcher(this.host, {
+      name: endpoint,
+      send: (keys, trace, done) => {
+        const request = requestOf(keys)
+        return request.method === 'GET'
+          ? this.send('GET', this.withQuery(this.basePath + request.path), undefined, trace, done)
+          : this.send('POST', this.basePath || '/', JSON.stringify(request.body), trace, done)
+      },
+      split: (data) => ({ status: 'ok', data })
+    }, options, this.host.observer)
+    return (key, signal, deadlineAt, trace) => batcher.load(key, signal, deadlineAt, trace).then(replyOf)
+  }
+
   close(): Promise<void> {
     return this.pool.close()
   }
@@ -101,24 +129,25 @@ export class ProviderClient {
     method: 'GET' | 'POST', path: string, body: string | undefined, signal: AbortSignal, deadlineAt: number,
     trace: TraceContext | undefined, key = path, startBy = deadlineAt
   ): Promise<ProviderReply> {
-    const result = await this.host.call(`${method} ${key}`, signal, deadlineAt, (done) => {
-      const span = startUpstreamSpan(trace, `${this.name} upstream`)
-      const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers }
-      if (body !== undefined) headers['content-type'] = 'application/json'
-      if (span.traceparent !== undefined) headers.traceparent = span.traceparent
-      const exchange = exchangeJson(this.pool, { method, path, headers, maxBytes: this.options.maxBodyBytes, ...(body === undefined ? {} : { body }) }, (answer) => {
-        const outcome = this.resultOf(answer)
-        span.end(outcome.status)
-        done(outcome)
-      })
-      return {
-        abort(reason) {
-          span.end('aborted')
-          exchange.abort(reason)
-        }
+    return replyOf(await this.host.call(`${method} ${key}`, signal, deadlineAt, (done) => this.send(method, path, body, trace, done), startBy))
+  }
+
+  private send(method: 'GET' | 'POST', path: string, body: string | undefined, trace: TraceContext | undefined, done: (result: FetchResult) => void): ExchangeHandle {
+    const span = startUpstreamSpan(trace, `${this.name} upstream`)
+    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers }
+    if (body !== undefined) headers['content-type'] = 'application/json'
+    if (span.traceparent !== undefined) headers.traceparent = span.traceparent
+    const exchange = exchangeJson(this.pool, { method, path, headers, maxBytes: this.options.maxBodyBytes, ...(body === undefined ? {} : { body }) }, (answer) => {
+      const outcome = this.resultOf(answer)
+      span.end(outcome.status)
+      done(outcome)
+    })
+    return {
+      abort(reason) {
+        span.end('aborted')
+        exchange.abort(reason)
       }
-    }, startBy)
-    return result.status === 'ok' ? result.data as ProviderReply : result
+    }
   }
 
   /** The flight sees `ok` for any answer worth using (a redirect too); the reply rides in `data`. */
@@ -141,6 +170,13 @@ export class ProviderClient {
       }
     }
   }
+}
+
+/** The flight's result as the adapter's reply; a batch call's size rides along. */
+function replyOf(result: FetchResult): ProviderReply {
+  if (result.status !== 'ok') return result
+  const reply = result.data as ProviderReply
+  return result.batched !== undefined && reply.status === 'json' ? { ...reply, batched: result.batched } : reply
 }
 
 /** 404 is "nothing here", 429 is "slow down" (for the whole host: see UpstreamFlight), the rest an error. */

@@ -43,7 +43,7 @@ export class UpstreamHost implements HostHealth {
   private readonly flights = new Map<string, UpstreamFlight>()
   private readonly policies: FlightPolicies
 
-  constructor(readonly name: string, options: HostPolicies, log: PolicyLogger, observer: UpstreamObserver = NO_OBSERVER) {
+  constructor(readonly name: string, options: HostPolicies, log: PolicyLogger, readonly observer: UpstreamObserver = NO_OBSERVER) {
     const breaker = new CircuitBreaker(options.breaker)
     breaker.onStateChange((state) => log.warn({ source: name, circuit: state }, `${name} circuit ${state}`))
     const latency = new LatencyTracker()

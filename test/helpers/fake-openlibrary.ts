@@ -100,6 +100,27 @@ function missing(path: string): ProviderAnswer {
   return json(404, { error: 'notfound', key: path.replace(/\.json$/, '') })
 }
 
+/**
+ * `jscmd=details` as Open Library's dynlinks.py makes it: the edition record under `details`,
+ * its authors as `{key, name}`, matched on the ISBN forms the edition lists (its `isbn_` index),
+ * not converted between ISBN-10 and ISBN-13.
+ */
+function apiBooksDetails(data: OpenLibraryData, params: URLSearchParams): ProviderAnswer {
+  const entries = (params.get('bibkeys') ?? '').split(',').flatMap((bibkey) => {
+    const wanted = bibkey.replace(/^ISBN:/i, '').replace(/-/g, '')
+    const found = Object.entries(data.editions).find(([, edition]) => {
+      const record = edition as { isbn_10?: unknown; isbn_13?: unknown }
+      return [record.isbn_10, record.isbn_13].flatMap((list) => (Array.isArray(list) ? list : [])).some((id) => String(id).replace(/-/g, '') === wanted)
+    })
+    if (found === undefined) return []
+    const [olid, edition] = found as [string, { authors?: Array<{ key: string }> }]
+    const authors = (edition.authors ?? []).map(({ key }) => ({ key, name: (data.authors[key.replace(/^\/authors\//, '')] as { name?: string } | undefined)?.name ?? '' }))
+    const key = `/books/${olid}`
+    return [[bibkey, { bib_key: bibkey, info_url: `https://openlibrary.org${key}`, preview: 'noview', details: { ...edition, key, authors } }] as const]
+  })
+  return json(200, Object.fromEntries(entries))
+}
+
 /** Unknown subjects are not an error at Open Library: an empty subject. */
 function subject(data: OpenLibraryData, slug: string, params: URLSearchParams): ProviderAnswer {
   const body = (data.subjects[slug] ?? { key: `/subjects/${slug}`, name: slug, work_count: 0, works: [] }) as { works?: unknown }
@@ -114,6 +135,7 @@ function search(data: OpenLibraryData, params: URLSearchParams): ProviderAnswer 
 
 /** Keyed by the bibkeys as sent; without `format=json` the real API answers JavaScript. */
 function apiBooks(data: OpenLibraryData, params: URLSearchParams): ProviderAnswer {
+  if (params.get('jscmd') === 'details') return apiBooksDetails(data, params)
   const entries = (params.get('bibkeys') ?? '').split(',').flatMap((bibkey) => {
     const isbn13 = toIsbn13(bibkey.replace(/^ISBN:/i, ''))
     const entry = isbn13 === undefined ? undefined : data.apiBooks[isbn13]

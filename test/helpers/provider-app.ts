@@ -42,6 +42,7 @@ export interface SourceReportBody {
   readonly httpStatus?: number
   readonly cache?: string
   readonly filledFrom?: Readonly<Record<string, string>>
+  readonly batched?: number
 }
 
 /** A BookView (or a problem with `sources`), as the provider tests read it. */

@@ -22,8 +22,9 @@ async function fakeOpenLibrary(options: Parameters<typeof startFakeOpenLibrary>[
   return fake
 }
 
+// The per-book chain under the budget (batching off); openlibrary-batching.test.ts has the batched one.
 async function service(env: Record<string, string>): Promise<ProviderApp> {
-  const app = await startProviderApp({ BOOK_PROVIDERS: 'openlibrary', ...env })
+  const app = await startProviderApp({ BOOK_PROVIDERS: 'openlibrary', OPENLIBRARY_BATCH_MAX: '0', ...env })
   closers.push(() => app.close())
   return app
 }

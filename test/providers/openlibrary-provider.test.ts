@@ -14,9 +14,11 @@ afterEach(async () => {
   fake = undefined
 })
 
+// These tests follow the per-book chain (`/isbn/` 302 → edition → work): batching is off here;
+// openlibrary-batching.test.ts covers the batched edition lookup through `/api/books`.
 async function start(env: Record<string, string> = {}): Promise<{ fake: FakeProvider<OpenLibraryCallKind>; service: ProviderApp }> {
   fake = await startFakeOpenLibrary({ data: FOX_EXTRAS })
-  service = await startProviderApp({ BOOK_PROVIDERS: 'openlibrary', OPENLIBRARY_URL: fake.url, ...env })
+  service = await startProviderApp({ BOOK_PROVIDERS: 'openlibrary', OPENLIBRARY_URL: fake.url, OPENLIBRARY_BATCH_MAX: '0', ...env })
   return { fake, service }
 }
 
@@ -100,7 +102,7 @@ describe('BOOK_PROVIDERS=openlibrary against the fake Open Library', () => {
         ratings: { OL90000001W: fixture('openlibrary/ratings-none.json') }
       }
     })
-    service = await startProviderApp({ BOOK_PROVIDERS: 'openlibrary', OPENLIBRARY_URL: fake.url, OPENLIBRARY_MAX_RPS: '20' })
+    service = await startProviderApp({ BOOK_PROVIDERS: 'openlibrary', OPENLIBRARY_URL: fake.url, OPENLIBRARY_MAX_RPS: '20', OPENLIBRARY_BATCH_MAX: '0' })
     const response = await service.app.inject({ method: 'GET', url: '/books/2070464237' })
     expect(response.statusCode).toBe(200)
     expectMatchesContract('/books/{isbn}', 'GET', response)

@@ -6,33 +6,47 @@ import type { SearchSource } from '../../aggregate/search-books.js'
 import { normalizeIsbn } from '../../domain/isbn.js'
 import type { FetchResult } from '../../domain/outcome.js'
 import type { TraceContext } from '../../tracing/trace-context.js'
-import type { ProviderClient } from '../provider-client.js'
+import type { MicroBatchOptions } from '../micro-batcher.js'
+import type { BatchLoad, ProviderClient } from '../provider-client.js'
 import { mapHardcoverBook, mapHardcoverPublisher, mapHardcoverReviews, type HardcoverBook } from './hardcover-mapping.js'
-import { hardcoverEditionsRequest, hardcoverReviewsRequest, hardcoverSearchRequest } from './hardcover-queries.js'
+import { hardcoverEditionsRequest, hardcoverReviewsRequest, hardcoverSearchRequest, type IsbnPair } from './hardcover-queries.js'
 import { hardcoverRecommendationSearchTerm, mapHardcoverRecommendations, mapHardcoverSearch } from './hardcover-search-mapping.js'
 import { contractSearchResults, type ProviderSections } from './provider-sections.js'
-import { fromMapping, jsonOf, stepFailed, stepOk, type Step } from './provider-results.js'
+import { fromMapping, jsonOf, markBatched, stepFailed, stepOk, type Step } from './provider-results.js'
 
 const AUTHOR_SEARCH_HITS = 20
 
-export function hardcoverSections(client: ProviderClient): ProviderSections {
-  /** The editions query, shared by the three sections (the host coalesces it by this key). */
+const pairOf = (isbn13: string): IsbnPair => {
+  const isbn = normalizeIsbn(isbn13)
+  return { isbn13, isbn10: isbn.ok ? isbn.value.isbn10 : null }
+}
+
+/**
+ * `batch`: the editions query of concurrent lookups goes out as one (its `_in` lists take many
+ * ISBNs), each section reading its own ISBN's edition from the shared answer.
+ */
+export function hardcoverSections(client: ProviderClient, batch?: MicroBatchOptions): ProviderSections {
+  const batched: BatchLoad | undefined = batch === undefined
+    ? undefined
+    : client.batchLoader('editions', batch, (isbn13s) => ({ method: 'POST', body: hardcoverEditionsRequest(isbn13s.map(pairOf)) }))
+  /** The editions query, shared by the three sections (the host coalesces it by this key, or it rides a batch). */
   const editions = async (isbn13: string, signal: AbortSignal, deadlineAt: number, trace?: TraceContext): Promise<Step<unknown>> => {
-    const isbn = normalizeIsbn(isbn13)
-    const pair = { isbn13, isbn10: isbn.ok ? isbn.value.isbn10 : null }
-    return jsonOf(await client.post(hardcoverEditionsRequest([pair]), `editions:${isbn13}`, signal, deadlineAt, trace), client.name)
+    const reply = batched === undefined
+      ? await client.post(hardcoverEditionsRequest([pairOf(isbn13)]), `editions:${isbn13}`, signal, deadlineAt, trace)
+      : await batched(isbn13, signal, deadlineAt, trace)
+    return jsonOf(reply, client.name)
   }
   const book = async (isbn13: string, signal: AbortSignal, deadlineAt: number, trace?: TraceContext): Promise<Step<HardcoverBook>> => {
     const body = await editions(isbn13, signal, deadlineAt, trace)
     if (!body.ok) return body
     const found = mapHardcoverBook(body.value, isbn13)
-    return found.status === 'ok' ? stepOk(found.data) : stepFailed(found)
+    return found.status === 'ok' ? stepOk(found.data, body.batched) : stepFailed(markBatched(found, body.batched))
   }
 
   const publisher: BookSource = {
     async fetchBook(isbn13, signal, deadlineAt, trace): Promise<FetchResult> {
       const body = await editions(isbn13, signal, deadlineAt, trace)
-      return body.ok ? fromMapping(mapHardcoverPublisher(body.value, isbn13)) : body.result
+      return body.ok ? markBatched(fromMapping(mapHardcoverPublisher(body.value, isbn13)), body.batched) : body.result
     }
   }
   const reviews: BookSource = {
@@ -40,9 +54,9 @@ export function hardcoverSections(client: ProviderClient): ProviderSections {
       const found = await book(isbn13, signal, deadlineAt, trace)
       if (!found.ok) return found.result
       // Nobody rated it: no second query for texts that would not be shown anyway.
-      if (found.value.ratingsCount === 0) return fromMapping(mapHardcoverReviews(found.value))
+      if (found.value.ratingsCount === 0) return markBatched(fromMapping(mapHardcoverReviews(found.value)), found.batched)
       const body = jsonOf(await client.post(hardcoverReviewsRequest(found.value.id), `reviews:${found.value.id}`, signal, deadlineAt, trace), client.name)
-      return body.ok ? fromMapping(mapHardcoverReviews(found.value, body.value)) : body.result
+      return markBatched(body.ok ? fromMapping(mapHardcoverReviews(found.value, body.value)) : body.result, found.batched)
     }
   }
   const recommendations: BookSource = {
@@ -50,10 +64,10 @@ export function hardcoverSections(client: ProviderClient): ProviderSections {
       const found = await book(isbn13, signal, deadlineAt, trace)
       if (!found.ok) return found.result
       const term = hardcoverRecommendationSearchTerm(found.value)
-      if (term === undefined) return { status: 'not_found', detail: `Hardcover book ${found.value.id} names no author to find other books by` }
+      if (term === undefined) return markBatched({ status: 'not_found', detail: `Hardcover book ${found.value.id} names no author to find other books by` }, found.batched)
       const request = hardcoverSearchRequest(term, AUTHOR_SEARCH_HITS)
       const body = jsonOf(await client.post(request, `search:${AUTHOR_SEARCH_HITS}:${term}`, signal, deadlineAt, trace), client.name)
-      return body.ok ? fromMapping(mapHardcoverRecommendations(body.value, found.value)) : body.result
+      return markBatched(body.ok ? fromMapping(mapHardcoverRecommendations(body.value, found.value)) : body.result, found.batched)
     }
   }
   const search: SearchSource = {

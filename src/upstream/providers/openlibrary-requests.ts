@@ -6,11 +6,16 @@
 //   carries `languages` and `works[].key`. We need the work anyway: the description lives on
 //   it, ratings need a *work* id, and recommendations come from its subjects. So one book costs
 //   edition + work (+ ratings, + subject), and author names one `/authors/{id}.json` each.
-// - `/api/books?bibkeys=…&jscmd=data&format=json` resolves author names and cover URLs and takes
-//   many ISBNs at once (maintainers suggest about 25 a call), but omits description, languages
-//   and the work key. It is the form for batches and prefetching, not for a full single book.
-// No endpoint returns ratings for many works at once; `/search.json` carries `ratings_average`
-// and `ratings_count` per hit, but only when asked for them in `fields=`.
+// - `/api/books?bibkeys=…&format=json` takes many ISBNs at once (maintainers suggest about 25 a
+//   call). With `jscmd=data` it resolves author names and cover URLs but omits description,
+//   languages and the work key; with `jscmd=details` it carries the whole edition record (work
+//   key and languages included) with author names: the batched edition lookup (see
+//   openlibrary-work-resolver.ts), one call for many books instead of a 302 and a GET each.
+// No endpoint returns ratings for many works at once: `/works/{W}/ratings.json` takes one work.
+// `/search.json` carries `ratings_average` and `ratings_count` per hit when asked in `fields=`,
+// but its documented ISBN form (`isbn=`) takes one ISBN; an OR over several in `q` is not
+// documented, so ratings stay one call per work. Works (`/works/{W}.json`) and subjects have no
+// batch form either.
 
 /** Maintainers' suggested number of bibkeys per `/api/books` call. */
 export const OPEN_LIBRARY_BATCH_SIZE = 25
@@ -58,12 +63,20 @@ export function openLibrarySearchPath(query: string, limit: number): string {
   return `/search.json?${params.toString()}`
 }
 
-/** One call for many ISBNs; the answer is keyed by the bibkeys sent (`ISBN:{isbn}`), missing ones absent. */
-export function openLibraryBooksApiPath(isbns: readonly string[]): string {
+/**
+ * One call for many ISBNs; the answer is keyed by the bibkeys sent (`ISBN:{isbn}`), missing ones
+ * absent. `jscmd=data` is the display form (author names, cover URLs; no work key, no languages);
+ * `jscmd=details` carries each edition record whole under `details`, its authors resolved to
+ * `{key, name}` (Open Library's plugins/books/dynlinks.py, process_result_for_details): the
+ * edition lookup of many books in one call. A bibkey matches the edition's ISBN fields as listed
+ * (its `isbn_` index holds the ISBN-10s and ISBN-13s as stored), so a book listed under its
+ * ISBN-10 only is found by that form alone.
+ */
+export function openLibraryBooksApiPath(isbns: readonly string[], jscmd: 'data' | 'details' = 'data'): string {
   if (isbns.length === 0 || isbns.length > OPEN_LIBRARY_BATCH_SIZE) {
     throw new RangeError(`between 1 and ${OPEN_LIBRARY_BATCH_SIZE} ISBNs per /api/books call, not ${isbns.length}`)
   }
-  const params = new URLSearchParams({ bibkeys: isbns.map(openLibraryBibkey).join(','), format: 'json', jscmd: 'data' })
+  const params = new URLSearchParams({ bibkeys: isbns.map(openLibraryBibkey).join(','), format: 'json', jscmd })
   return `/api/books?${params.toString()}`
 }
 

@@ -5,13 +5,14 @@ import type { BookSource } from '../../aggregate/call-source.js'
 import type { SearchSource } from '../../aggregate/search-books.js'
 import type { FetchResult } from '../../domain/outcome.js'
 import type { TraceContext } from '../../tracing/trace-context.js'
+import type { MicroBatchOptions } from '../micro-batcher.js'
 import type { ProviderClient } from '../provider-client.js'
 import { openLibraryRecommendationSubjects, mapOpenLibrarySearch, mapOpenLibrarySubjectRecommendations } from './openlibrary-lists.js'
 import { mapOpenLibraryPublisher, mapOpenLibraryRatings, openLibraryAuthorKeys, openLibraryAuthorName } from './openlibrary-mapping.js'
-import { openLibraryAuthorPath, openLibraryRatingsPath, openLibrarySearchPath, openLibrarySubjectPath } from './openlibrary-requests.js'
+import { openLibraryAuthorPath, openLibraryBooksApiPath, openLibraryRatingsPath, openLibrarySearchPath, openLibrarySubjectPath } from './openlibrary-requests.js'
 import { OpenLibraryWorkResolver } from './openlibrary-work-resolver.js'
 import { contractSearchResults, type ProviderSections } from './provider-sections.js'
-import { fromMapping, jsonOf, withoutReviewTexts } from './provider-results.js'
+import { fromMapping, jsonOf, markBatched, withoutReviewTexts } from './provider-results.js'
 
 // Enough for the byline; a record listing more is usually an anthology's contributors.
 const MAX_AUTHORS = 5
@@ -20,8 +21,16 @@ const MAX_SUBJECTS = 2
 const SUBJECT_WORKS = 12
 const RECOMMENDATIONS = 10
 
-export function openLibrarySections(client: ProviderClient): ProviderSections {
-  const resolver = new OpenLibraryWorkResolver(client)
+/**
+ * `batch`: ISBNs are resolved to their edition records (with the authors' names) in batches
+ * through `/api/books?jscmd=details`; each book's work, ratings and subjects stay one request
+ * each, since Open Library has no batch form for them (see openlibrary-requests.ts).
+ */
+export function openLibrarySections(client: ProviderClient, batch?: MicroBatchOptions): ProviderSections {
+  const booksApi = batch === undefined
+    ? undefined
+    : client.batchLoader('books', batch, (isbns) => ({ method: 'GET', path: openLibraryBooksApiPath(isbns, 'details') }))
+  const resolver = new OpenLibraryWorkResolver(client, undefined, booksApi)
   const publisher: BookSource = { fetchBook: (isbn13, signal, deadlineAt, trace) => fetchPublisher(client, resolver, isbn13, signal, deadlineAt, trace) }
   const reviews: BookSource = { fetchBook: (isbn13, signal, deadlineAt, trace) => fetchRatings(client, resolver, isbn13, signal, deadlineAt, trace) }
   const recommendations: BookSource = {
@@ -44,7 +53,11 @@ async function fetchPublisher(
 ): Promise<FetchResult> {
   const resolved = await resolver.resolve(isbn13, signal, deadlineAt, trace)
   if (!resolved.ok) return resolved.result
-  const { edition, work } = resolved.value
+  const { edition, work, batched } = resolved.value
+  if (resolved.value.authorNames !== undefined && resolved.value.authorNames.length > 0) {
+    const authorNames = resolved.value.authorNames.slice(0, MAX_AUTHORS)
+    return markBatched(fromMapping(mapOpenLibraryPublisher({ edition, work, authorNames })), batched)
+  }
   const keys = openLibraryAuthorKeys(edition, work).slice(0, MAX_AUTHORS)
   const replies = await Promise.all(keys.map((key) => client.get(openLibraryAuthorPath(key), signal, deadlineAt, trace)))
   const authorNames: string[] = []
@@ -56,7 +69,7 @@ async function fetchPublisher(
     const name = openLibraryAuthorName(body.value)
     if (name !== undefined) authorNames.push(name)
   }
-  return fromMapping(mapOpenLibraryPublisher({ edition, work, authorNames }))
+  return markBatched(fromMapping(mapOpenLibraryPublisher({ edition, work, authorNames })), batched)
 }
 
 /** Ratings belong to the work: an edition id answers "notfound". No review texts exist. */
@@ -65,12 +78,12 @@ async function fetchRatings(
 ): Promise<FetchResult> {
   const resolved = await resolver.resolve(isbn13, signal, deadlineAt, trace)
   if (!resolved.ok) return resolved.result
-  const { workKey } = resolved.value
-  if (workKey === undefined) return { status: 'not_found', detail: `Open Library edition of ISBN ${isbn13} belongs to no work, and ratings are kept per work` }
+  const { workKey, batched } = resolved.value
+  if (workKey === undefined) return markBatched({ status: 'not_found', detail: `Open Library edition of ISBN ${isbn13} belongs to no work, and ratings are kept per work` }, batched)
   const reply = await client.get(openLibraryRatingsPath(workKey), signal, deadlineAt, trace)
-  if (reply.status === 'not_found') return { status: 'not_found', detail: `Open Library has no ratings for ${workKey}` }
+  if (reply.status === 'not_found') return markBatched({ status: 'not_found', detail: `Open Library has no ratings for ${workKey}` }, batched)
   const body = jsonOf(reply, client.name)
-  return body.ok ? withoutReviewTexts(fromMapping(mapOpenLibraryRatings(body.value))) : body.result
+  return markBatched(body.ok ? withoutReviewTexts(fromMapping(mapOpenLibraryRatings(body.value))) : body.result, batched)
 }
 
 /** Other works of the work's first telling subjects; they are works, so items have a key and a link, no ISBN. */
@@ -79,18 +92,18 @@ async function fetchRecommendations(
 ): Promise<FetchResult> {
   const resolved = await resolver.resolve(isbn13, signal, deadlineAt, trace)
   if (!resolved.ok) return resolved.result
-  const { work, workKey } = resolved.value
+  const { work, workKey, batched } = resolved.value
   const subjects = openLibraryRecommendationSubjects(work, MAX_SUBJECTS)
-  if (subjects.length === 0) return { status: 'not_found', detail: `Open Library lists no subjects for the work of ISBN ${isbn13}` }
+  if (subjects.length === 0) return markBatched({ status: 'not_found', detail: `Open Library lists no subjects for the work of ISBN ${isbn13}` }, batched)
   let result: FetchResult = { status: 'not_found', detail: `Open Library subjects of ISBN ${isbn13} have no other works` }
   for (const subject of subjects) {
     const body = jsonOf(await client.get(openLibrarySubjectPath(subject, SUBJECT_WORKS), signal, deadlineAt, trace), client.name)
-    if (!body.ok) return body.result
+    if (!body.ok) return markBatched(body.result, batched)
     result = fromMapping(mapOpenLibrarySubjectRecommendations(body.value, {
       excludeWorkKeys: workKey === undefined ? [] : [workKey],
       limit: RECOMMENDATIONS
     }))
-    if (result.status !== 'not_found') return result
+    if (result.status !== 'not_found') return markBatched(result, batched)
   }
-  return result
+  return markBatched(result, batched)
 }

@@ -2,6 +2,7 @@ import type { UpstreamObserver } from '../../domain/observer.js'
 import type { ProviderName } from '../../domain/providers.js'
 import type { ProvidersConfig } from '../../config-providers.js'
 import { ProviderClient } from '../provider-client.js'
+import type { MicroBatchOptions } from '../micro-batcher.js'
 import { UpstreamHost, type PolicyLogger, type ResiliencePolicies } from '../upstream-host.js'
 import { googleBooksClientOptions } from './googlebooks-client.js'
 import { googleBooksSections } from './googlebooks-source.js'
@@ -25,6 +26,8 @@ export interface PublicProviderOptions {
   readonly maxBodyBytes: number
   readonly log: PolicyLogger & ProviderLogger
   readonly observer: UpstreamObserver
+  /** Batching of the endpoints that take many ISBNs (given each provider's maximum; undefined = off). */
+  readonly batchOptions: (maxSize: number) => MicroBatchOptions | undefined
 }
 
 /**
@@ -39,7 +42,7 @@ export function createPublicProvider(name: Exclude<ProviderName, 'native'>, opti
     case 'openlibrary': {
       const host = new UpstreamHost(name, { ...resilience, maxRps: providers.openLibrary.maxRps }, log, observer)
       const client = new ProviderClient(openLibraryClientOptions({ ...base, baseUrl: providers.openLibrary.url, contact: providers.openLibrary.contact ?? '' }, log), host)
-      return { host, sections: openLibrarySections(client) }
+      return { host, sections: openLibrarySections(client, options.batchOptions(providers.openLibrary.batchMax)) }
     }
     case 'googlebooks': {
       const host = new UpstreamHost(name, { ...resilience, maxRps: providers.googleBooks.maxRps }, log, observer)
@@ -49,7 +52,7 @@ export function createPublicProvider(name: Exclude<ProviderName, 'native'>, opti
     case 'hardcover': {
       const host = new UpstreamHost(name, { ...resilience, maxRps: providers.hardcover.maxRps }, log, observer)
       const client = new ProviderClient(hardcoverClientOptions({ ...base, baseUrl: providers.hardcover.url, token: providers.hardcover.token ?? '' }), host)
-      return { host, sections: hardcoverSections(client) }
+      return { host, sections: hardcoverSections(client, options.batchOptions(providers.hardcover.batchMax)) }
     }
   }
 }

@@ -4,10 +4,11 @@ import type { FetchResult } from '../../domain/outcome.js'
 import type { ProviderReply } from '../provider-client.js'
 import type { MappingResult } from './mapping-result.js'
 
-export type Step<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly result: FetchResult }
+/** `batched`: the step's reply came from a batch call of that many keys (the section reports it). */
+export type Step<T> = { readonly ok: true; readonly value: T; readonly batched?: number } | { readonly ok: false; readonly result: FetchResult }
 
-export function stepOk<T>(value: T): Step<T> {
-  return { ok: true, value }
+export function stepOk<T>(value: T, batched?: number): Step<T> {
+  return batched === undefined ? { ok: true, value } : { ok: true, value, batched }
 }
 
 export function stepFailed(result: FetchResult): Step<never> {
@@ -16,7 +17,7 @@ export function stepFailed(result: FetchResult): Step<never> {
 
 /** A reply's JSON, or the reply itself as the section's result (a redirect left unfollowed is an error). */
 export function jsonOf(reply: ProviderReply, name: string): Step<unknown> {
-  if (reply.status === 'json') return stepOk(reply.value)
+  if (reply.status === 'json') return stepOk(reply.value, reply.batched)
   if (reply.status === 'redirect') return stepFailed({ status: 'error', detail: `${name} answered with a redirect where none was expected` })
   return stepFailed(reply)
 }
@@ -29,4 +30,9 @@ export function fromMapping<T>(mapping: MappingResult<T>): FetchResult {
 /** A reviews section from a provider that has ratings but no review texts: the section says so. */
 export function withoutReviewTexts(result: FetchResult): FetchResult {
   return result.status === 'ok' ? { ...result, data: { ...(result.data as object), textsAvailable: false } } : result
+}
+
+/** A section's result marked with the size of the batch call its lookup rode on, if it did. */
+export function markBatched(result: FetchResult, batched: number | undefined): FetchResult {
+  return batched === undefined ? result : { ...result, batched }
 }

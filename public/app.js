@@ -486,6 +486,7 @@ function renderSection(name, outcome, data) {
   if (outcome.retried) tags.push(el('span', { class: 'tag', title: 'The first call failed and was retried once' }, 'retried'))
   if (outcome.hedged) tags.push(el('span', { class: 'tag', title: 'A slow call got a duplicate; the first answer won' }, 'hedged'))
   if (outcome.coalesced) tags.push(el('span', { class: 'tag', title: 'Shared one upstream call with a concurrent request' }, 'coalesced'))
+  if (outcome.batched) tags.push(el('span', { class: 'tag', title: `One upstream call for ${outcome.batched} books, this one among them` }, `batch of ${outcome.batched}`))
   if (typeof outcome.httpStatus === 'number') tags.push(el('span', { class: 'tag tag-http' }, `HTTP ${outcome.httpStatus}`))
   // Provider mode: who answered, and which fields another provider filled in.
   if (typeof outcome.provider === 'string') {

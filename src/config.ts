@@ -172,7 +172,7 @@ export function loadConfig(env: Env = process.env): Config {
       windowMs: read.integer('BATCH_WINDOW_MS', 3, 0, 1000),
       windowShare: read.number('BATCH_WINDOW_SHARE', 0.1, 0, 1),
       // Off for configured upstreams, which may not serve the batch endpoint; the demo ones do.
-      nativeMax: read.integer('NATIVE_BATCH_MAX', setCount === SOURCE_NAMES.length ? 0 : DEMO_NATIVE_BATCH_MAX, 0, 1000)
+      nativeMax: read.integer('NATIVE_BATCH_MAX', setCount === SOURCE_NAMES.length ? 0 : DEMO_NATIVE_BATCH_MAX, 0, NATIVE_BATCH_LIMIT)
     },
     nativeMaxRps: read.isSet('NATIVE_MAX_RPS') ? read.number('NATIVE_MAX_RPS', 0, 0.01, 100_000) : undefined,
     sseHeartbeatMs: read.integer('SSE_HEARTBEAT_MS', 15_000, 100, 600_000),
@@ -198,6 +198,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (problems.length > 0) throw new ConfigError(problems)
   return config
 }
+
+// 100 ISBNs make a 2 KB query string: past a few hundred, upstreams' URL limits (8–16 KB) answer 414/431.
+const NATIVE_BATCH_LIMIT = 100
 
 /** What the demo upstreams take per batch call (src/demo/demo-upstreams.ts serves the endpoint). */
 const DEMO_NATIVE_BATCH_MAX = 25

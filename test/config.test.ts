@@ -381,7 +381,7 @@ describe('loadConfig batching', () => {
     expect(loadConfig({ NATIVE_BATCH_MAX: '0' }).batching.nativeMax).toBe(0)
   })
 
-  it.each([['NATIVE_BATCH_MAX', '-1'], ['BATCH_WINDOW_SHARE', '2'], ['NATIVE_MAX_RPS', '0'], ['OPENLIBRARY_BATCH_MAX', '26']])('refuses %s=%s', (name, value) => {
+  it.each([['NATIVE_BATCH_MAX', '-1'], ['NATIVE_BATCH_MAX', '101'], ['BATCH_WINDOW_SHARE', '2'], ['NATIVE_MAX_RPS', '0'], ['OPENLIBRARY_BATCH_MAX', '26']])('refuses %s=%s', (name, value) => {
     expect(() => loadConfig({ ...URLS, [name]: value })).toThrow(ConfigError)
   })
 })

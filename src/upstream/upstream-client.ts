@@ -52,7 +52,8 @@ export class UpstreamClient {
   sendBooks(isbn13s: readonly string[], trace: TraceContext | undefined, done: (result: FetchResult) => void): ExchangeHandle {
     for (const isbn13 of isbn13s) if (!/^\d{13}$/.test(isbn13)) throw new TypeError(`not a normalized ISBN-13: ${isbn13}`)
     const query = isbn13s.map((isbn13) => `isbn=${isbn13}`).join('&')
-    return this.getJson(`/books?${query}`, 'batch', trace, done)
+    // Each book may be as large as one answer may be: the limit is per book, not per call.
+    return this.getJson(`/books?${query}`, 'batch', trace, done, this.maxBodyBytes * isbn13s.length)
   }
 
   /** One book's part of a batch answer: its section, `not_found` when absent, `invalid_response` when malformed. */
@@ -71,13 +72,15 @@ export class UpstreamClient {
     return this.getJson(`/search?${params.toString()}`, 'search', trace, done)
   }
 
-  private getJson(path: string, shape: SectionShape | 'batch', trace: TraceContext | undefined, done: (result: FetchResult) => void): ExchangeHandle {
+  private getJson(
+    path: string, shape: SectionShape | 'batch', trace: TraceContext | undefined, done: (result: FetchResult) => void, maxBytes = this.maxBodyBytes
+  ): ExchangeHandle {
     const spanName = shape === 'search' ? 'search' : shape === 'batch' ? `${this.source} batch` : this.source
     const span = startUpstreamSpan(trace, `${spanName} upstream`)
     const exchange = exchangeJson(this.pool, {
       path: this.basePath + path,
       headers: span.traceparent === undefined ? ACCEPT_JSON : { ...ACCEPT_JSON, traceparent: span.traceparent },
-      maxBytes: this.maxBodyBytes
+      maxBytes
     }, (answer) => {
       const result = this.resultOf(answer, shape)
       span.end(result.status)
@@ -110,6 +113,10 @@ export class UpstreamClient {
       case 'failed':
         return { status: 'error', detail: `${this.source} request failed: ${describeNetworkError(answer.error)}` }
       case 'status': {
+        // A 404 of the batch endpoint says the route is missing, not that every book is unknown.
+        if (answer.statusCode === 404 && shape === 'batch') {
+          return { status: 'error', httpStatus: 404, detail: `${this.source} answered 404 to GET /books?isbn=…: it does not serve the batch endpoint (NATIVE_BATCH_MAX)` }
+        }
         if (answer.statusCode === 404) return { status: 'not_found' }
         const detail = `${this.source} answered HTTP ${answer.statusCode}`
         const retryAfterMs = parseRetryAfter(answer.headers['retry-after'])

@@ -274,6 +274,17 @@ describe('GET /books/{isbn} with the batch endpoint (NATIVE_BATCH_MAX=25)', () =
     // One batch call, and the one retry a 503 earns: as for a single call.
     expect(batchCalls(rig.upstreams.reviews.requests)).toHaveLength(extra.upstreams.reviews.requests.length)
   })
+
+  it('an upstream that answers 404 to the batch endpoint is an error saying so, not not_found for every book', async () => {
+    rig = await startBatchingRig({ reviews: { batch: () => ({ kind: 'json', status: 404, body: { error: 'no such route' } }) } })
+    const responses = await Promise.all(isbns(2, 1700).map(getBook))
+    for (const res of responses) {
+      expect(res.statusCode).toBe(200)
+      const report = (res.json() as BookBody).sources.reviews
+      expect(report).toMatchObject({ status: 'error', httpStatus: 404 })
+      expect(report.detail).toMatch(/does not serve the batch endpoint \(NATIVE_BATCH_MAX\)/)
+    }
+  })
 })
 
 describe('POST /books/batch with the batch endpoint (NATIVE_BATCH_MAX=25)', () => {

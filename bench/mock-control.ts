@@ -6,7 +6,10 @@ import { readyLine, spawnNode, stopChild, type Child } from './processes.js'
 // The harness's handle on the mock upstream process: where it listens and its call counters.
 
 export interface MockStats {
+  /** Calls answered or failed by the mock; a batch (`GET /books?isbn=…`) is one call. */
   readonly calls: Record<Source, number>
+  /** ISBNs answered with a 200: one per single call, every known one of a batch. */
+  readonly booksServed: Record<Source, number>
   readonly maxInFlight: Record<Source, number>
   readonly connections: Record<Source, number>
   /** With faults (MOCK_FAULTS) only: each call's fate, counted per faulty source. */

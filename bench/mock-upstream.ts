@@ -4,6 +4,7 @@ import { drawFault, FAULT_OUTCOMES, parseFaults, type FaultOutcome } from './fau
 import { bodyTemplate } from './fixtures.js'
 import { isbn13CheckDigit } from './isbn.js'
 import { drawDelayMs, isLatencySpec, SOURCES, type LatencyBySource, type Source } from './latency.js'
+import { parseMaxRps, SlidingWindowLimit } from './mock-rate-limit.js'
 
 // The three upstream APIs in one process, one port each, answering any valid ISBN-13 after a
 // delay drawn from the latency distribution in MOCK_LATENCY (JSON: per-source spec). It counts
@@ -12,6 +13,9 @@ import { drawDelayMs, isLatencySpec, SOURCES, type LatencyBySource, type Source 
 // Each port also serves the batch endpoint, `GET /books?isbn=a&isbn=b…` → `{"items": {"<isbn13>":
 // <what /books/{isbn13} answers>}}` (unknown ISBNs absent), after one latency draw and counted as
 // one call; `booksServed` counts the ISBNs answered, one per single call and n per batch.
+// MOCK_MAX_RPS (a number) limits each port like a provider's quota: a book request beyond that
+// many within any 1 s sliding window is answered 429 at once with `Retry-After: 1` (below 1 per
+// second: one per 1/rate s), counted in `rejected429` and not in `calls` (see mock-rate-limit.ts).
 // On start it prints one JSON line `{"ports": {...}, "control": port}` on stdout for the harness;
 // the control port answers only /__stats and /__reset, so reading the counters never opens a
 // connection to an upstream's port (which would count as one of its clients' sockets).
@@ -23,10 +27,17 @@ import { drawDelayMs, isLatencySpec, SOURCES, type LatencyBySource, type Source 
 
 const latency = parseLatency(process.env.MOCK_LATENCY)
 const faults = parseFaults(process.env.MOCK_FAULTS)
+const maxRps = parseMaxRps(process.env.MOCK_MAX_RPS)
+const limits = Object.fromEntries(SOURCES.map((s) => [s, maxRps === undefined ? undefined : SlidingWindowLimit.perSecond(maxRps)])) as
+  Record<Source, SlidingWindowLimit | undefined>
+const RATE_LIMITED_BODY = JSON.stringify({ error: 'rate limited', limit: `${maxRps} requests per second` })
+// As long as one window: by then the oldest request admitted in it has left.
+const RETRY_AFTER_S = String(Math.ceil((limits.publisher?.windowMs ?? 1000) / 1000))
 const startedAt = performance.now()
 const templates = Object.fromEntries(SOURCES.map((s) => [s, bodyTemplate(s)])) as Record<Source, readonly string[]>
 const calls = zeroes()
 const booksServed = zeroes()
+const rejected429 = zeroes()
 const inFlight = zeroes()
 const maxInFlight = zeroes()
 // New TCP connections: with keep-alive pools this stays near the pool size; a count that
@@ -75,8 +86,8 @@ function parseLatency(raw: string | undefined): LatencyBySource {
   return parsed as LatencyBySource
 }
 
-function sendJson(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+function sendJson(res: ServerResponse, status: number, body: string, headers: Readonly<Record<string, string>> = {}): void {
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
   res.end(body)
 }
 
@@ -95,6 +106,12 @@ const isKnown = (isbn: string): boolean => /^\d{13}$/.test(isbn) && isbn13CheckD
 function handle(source: Source, req: IncomingMessage, res: ServerResponse): void {
   const route = bookRoute(req)
   if (route === undefined) return control(req, res)
+  // Every book request counts against the quota, a 404 too, as a provider counts them.
+  if (limits[source]?.tryAdmit() === false) {
+    rejected429[source]++
+    usedSockets.add(req.socket)
+    return sendJson(res, 429, RATE_LIMITED_BODY, { 'retry-after': RETRY_AFTER_S })
+  }
   if (route.kind === 'one') {
     const { isbn } = route
     if (!isKnown(isbn)) return sendJson(res, 404, '{"error":"not found"}')
@@ -163,7 +180,7 @@ function control(req: IncomingMessage, res: ServerResponse): void {
   const url = req.url ?? '/'
   if (req.method === 'GET' && url === '/__stats') {
     return sendJson(res, 200, JSON.stringify({
-      calls, booksServed, maxInFlight, connections, latency, faults, outcomes, hanging, abandoned,
+      calls, booksServed, rejected429, maxInFlight, connections, latency, faults, maxRps: maxRps ?? null, outcomes, hanging, abandoned,
       openConnections: countsOf((s) => openSockets[s].size),
       peakOpenConnections,
       openNeverUsed: countsOf((s) => (faults[s] === undefined ? 0 : [...openSockets[s]].filter((k) => !usedSockets.has(k)).length))
@@ -173,6 +190,7 @@ function control(req: IncomingMessage, res: ServerResponse): void {
     for (const s of SOURCES) {
       calls[s] = 0
       booksServed[s] = 0
+      rejected429[s] = 0
       connections[s] = 0
       maxInFlight[s] = inFlight[s]
       abandoned[s] = 0

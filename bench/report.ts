@@ -2,24 +2,12 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { BenchReport } from './harness.js'
 import { SOURCES } from './latency.js'
+import { n, ratio, table } from './markdown-table.js'
 import type { CaseResult, Measurement, Ratios, ScenarioResult } from './scenario-types.js'
 import { BENCH_SERVICE_ENV, TARGETS, type TargetName } from './target-specs.js'
 
 // Results as Markdown (printed to stdout and written to latest.md; tables read fine in a
 // terminal) and as JSON (every figure, for tooling and later comparison).
-
-const n = (value: number | null | undefined, digits = 0): string =>
-  value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits)
-
-const ratio = (value: number | null | undefined): string => (value === null || value === undefined ? '–' : `${value.toFixed(2)}×`)
-
-function row(cells: readonly string[]): string {
-  return `| ${cells.join(' | ')} |`
-}
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  return [row(header), row(header.map(() => '---')), ...rows.map(row)].join('\n')
-}
 
 /** The count, and which statuses made it up: a 502 is a different story from a 503. */
 function non2xx(m: Measurement): string {

@@ -42,7 +42,10 @@ export interface BooksAnswered {
   /** Answers of any kind back within the deadline, as seen by the client. */
   readonly withinDeadline: number
   readonly maxMs: number
-  /** What the sections that were not ok came to, per source (rate_limited, timeout…). */
+  /**
+   * What the sections that were not ok came to, per source (rate_limited, timeout…), in every
+   * answer that was not a whole book and carried `sources` (a partial 200, a 502 or 504 problem).
+   */
   readonly sectionsNotOk: Record<Source, Record<string, number>>
 }
 
@@ -60,10 +63,10 @@ export class BooksTally {
   readonly record = (status: number, body: string, elapsedMs: number): void => {
     if (elapsedMs <= this.deadlineMs) this.withinDeadline++
     this.maxMs = Math.max(this.maxMs, elapsedMs)
-    const sources = status === 200 ? parseSources(body) : undefined
-    const kind = kindOf(sources)
+    const sources = parseSources(body)
+    const kind = status === 200 ? kindOf(sources) : 'failed'
     this[kind]++
-    if (sources === undefined || kind !== 'partial') return
+    if (sources === undefined || kind === 'complete') return
     for (const s of SOURCES) {
       const sectionStatus = sources[s]?.status
       if (sectionStatus === 'ok') continue
@@ -90,4 +93,10 @@ export class BooksTally {
 export function withinDeadlineShare(books: BooksAnswered): number | undefined {
   const answers = books.complete + books.partial + books.failed
   return answers === 0 ? undefined : books.withinDeadline / answers
+}
+
+/** Books answered whole per second, `a`'s ÷ `b`'s; undefined when either was not counted or `b` answered none. */
+export function booksRatio(a: { readonly books?: BooksAnswered } | undefined, b: { readonly books?: BooksAnswered } | undefined): number | undefined {
+  const [top, bottom] = [a?.books?.perSecond, b?.books?.perSecond]
+  return top === undefined || bottom === undefined || bottom <= 0 ? undefined : top / bottom
 }

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { BooksTally, classifyAnswer, withinDeadlineShare } from '../../bench/books-answered.js'
+import { booksRatio, BooksTally, classifyAnswer, withinDeadlineShare, type BooksAnswered } from '../../bench/books-answered.js'
 import { runLoad } from '../../bench/load.js'
 
 // Books answered whole: which responses count as a book, the tally the batch-provider
@@ -38,11 +38,24 @@ describe('BooksTally', () => {
     tally.record(200, view({ status: 'rate_limited', durationMs: 0 }), 2)
     tally.record(200, view({ status: 'timeout', durationMs: 3500 }), 4001)
     tally.record(503, '{"status":503}', 1)
+    // A problem that carries sources (every section failed) tells what stopped it too.
+    tally.record(502, view({ status: 'error', durationMs: 3 }), 5)
     const books = tally.result(2)
-    expect(books).toMatchObject({ perSecond: 1, complete: 2, partial: 2, failed: 1, deadlineMs: 4000, withinDeadline: 4, maxMs: 4001 })
-    expect(books.sectionsNotOk).toEqual({ publisher: {}, reviews: { rate_limited: 1, timeout: 1 }, recommendations: {} })
-    expect(withinDeadlineShare(books)).toBeCloseTo(0.8)
+    expect(books).toMatchObject({ perSecond: 1, complete: 2, partial: 2, failed: 2, deadlineMs: 4000, withinDeadline: 5, maxMs: 4001 })
+    expect(books.sectionsNotOk).toEqual({ publisher: {}, reviews: { rate_limited: 1, timeout: 1, error: 1 }, recommendations: {} })
+    expect(withinDeadlineShare(books)).toBeCloseTo(5 / 6)
     expect(withinDeadlineShare(new BooksTally(4000).result(1))).toBeUndefined()
+  })
+
+  it('compares books per second, and refuses to divide by a run that answered none', () => {
+    const counted = (complete: number): { books: BooksAnswered } => {
+      const tally = new BooksTally(4000)
+      for (let i = 0; i < complete; i++) tally.record(200, view(ok), 10)
+      return { books: tally.result(10) }
+    }
+    expect(booksRatio(counted(500), counted(20))).toBe(25)
+    expect(booksRatio(counted(500), counted(0))).toBeUndefined()
+    expect(booksRatio(counted(500), {})).toBeUndefined()
   })
 })
 

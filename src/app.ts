@@ -32,6 +32,7 @@ import openapiRoutes from './routes/openapi.js'
 import readinessRoutes from './routes/readiness.js'
 import searchRoutes from './routes/search.js'
 import { startOtelTracing } from './tracing/otel-exporter.js'
+import { batchLookupsAtOnce } from './upstream-options.js'
 
 export interface BuildOptions {
   /** Where log lines go instead of stdout (tests read them). */
@@ -134,7 +135,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     ? new BookRepresentations(Math.floor(config.cache.maxBytes / 4), (source) => metrics.cache(source, 'hit'))
     : undefined
   await app.register(booksRoutes, { aggregator, representations })
-  await app.register(batchRoutes, { aggregator, concurrency: config.batchConcurrency })
+  await app.register(batchRoutes, { aggregator, concurrency: batchLookupsAtOnce(config) })
   await app.register(eventsRoutes, { aggregator, heartbeatMs: config.sseHeartbeatMs })
   await app.register(searchRoutes, {
     search: new BookSearch({

@@ -14,6 +14,7 @@ import { RedisConnection, type RedisLogger } from './redis/redis-connection.js'
 import type { ProviderLogger } from './upstream/providers/openlibrary-client.js'
 import { closeUpstreamClients, createResilientSources, createUpstreamClients } from './upstream/upstream-clients.js'
 import type { HostHealth } from './upstream/upstream-host.js'
+import { nativeBatchOptions, nativeHostPolicies } from './upstream-options.js'
 
 // Enough sockets for the bulkhead's default concurrency plus hedges, per upstream.
 const CONNECTIONS_PER_UPSTREAM = 128
@@ -75,7 +76,7 @@ export function createBookSources(
     maxBodyBytes: config.upstreamMaxBodyBytes,
     connectionsPerUpstream: Math.max(CONNECTIONS_PER_UPSTREAM, config.resilience.maxConcurrency)
   })
-  const resilient = createResilientSources(clients, config.resilience, log, observer)
+  const resilient = createResilientSources(clients, nativeHostPolicies(config), log, observer, nativeBatchOptions(config))
   return {
     sources: { publisher: cache('publisher', resilient.publisher), reviews: cache('reviews', resilient.reviews), recommendations: cache('recommendations', resilient.recommendations) },
     resilient,

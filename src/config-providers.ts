@@ -3,9 +3,11 @@ import { SOURCE_NAMES, type SourceName } from './domain/sources.js'
 
 /** Settings of the public providers; only the ones some section uses are required to be complete. */
 export interface ProvidersConfig {
-  readonly openLibrary: { readonly url: URL; readonly contact: string | undefined; readonly maxRps: number }
+  /** `batchMax`: ISBNs per batch call (`/api/books`, `/search.json`); 0 = one call per book. */
+  readonly openLibrary: { readonly url: URL; readonly contact: string | undefined; readonly maxRps: number; readonly batchMax: number }
   readonly googleBooks: { readonly url: URL; readonly apiKey: string | undefined; readonly maxRps: number }
-  readonly hardcover: { readonly url: URL; readonly token: string | undefined; readonly maxRps: number }
+  /** `batchMax`: ISBNs per editions query (`isbn_13: {_in: […]}`); 0 = one query per book. */
+  readonly hardcover: { readonly url: URL; readonly token: string | undefined; readonly maxRps: number; readonly batchMax: number }
 }
 
 /** Which providers serve each section, in order; `undefined` = none of the *_PROVIDERS set (native or demo, as before). */
@@ -15,6 +17,7 @@ export type SectionProviders = Readonly<Record<SourceName, readonly ProviderName
 export interface ProviderEnvReader {
   optionalString(name: string): string | undefined
   number(name: string, fallback: number, min: number, max: number): number
+  integer(name: string, fallback: number, min: number, max: number): number
   httpUrl(name: string): URL | undefined
 }
 
@@ -30,7 +33,9 @@ export function readProvidersConfig(read: ProviderEnvReader): ProvidersConfig {
       url: read.httpUrl('OPENLIBRARY_URL') ?? new URL('https://openlibrary.org'),
       contact: read.optionalString('OPENLIBRARY_CONTACT'),
       // Open Library's guidance: about 3 requests per second for an identified client.
-      maxRps: read.number('OPENLIBRARY_MAX_RPS', 3, 0.01, 1000)
+      maxRps: read.number('OPENLIBRARY_MAX_RPS', 3, 0.01, 1000),
+      // The maintainers' suggestion: about 25 ISBNs a call.
+      batchMax: read.integer('OPENLIBRARY_BATCH_MAX', 25, 0, 50)
     },
     googleBooks: {
       url: read.httpUrl('GOOGLEBOOKS_URL') ?? new URL('https://www.googleapis.com/books/v1'),
@@ -42,7 +47,8 @@ export function readProvidersConfig(read: ProviderEnvReader): ProvidersConfig {
       url: read.httpUrl('HARDCOVER_URL') ?? new URL('https://api.hardcover.app/v1/graphql'),
       token: read.optionalString('HARDCOVER_TOKEN'),
       // Users of Hardcover's API quote 60 requests a minute.
-      maxRps: read.number('HARDCOVER_MAX_RPS', 1, 0.01, 1000)
+      maxRps: read.number('HARDCOVER_MAX_RPS', 1, 0.01, 1000),
+      batchMax: read.integer('HARDCOVER_BATCH_MAX', 25, 0, 100)
     }
   }
 }

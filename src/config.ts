@@ -21,12 +21,16 @@ export interface Config {
   readonly upstreamMaxBodyBytes: number
   /** Per-upstream policies; every upstream gets its own instance of each. */
   readonly resilience: ResiliencePolicies
+  /** Outbound requests per second to each native upstream (a company's service may be limited too); undefined = no budget. */
+  readonly nativeMaxRps: number | undefined
   readonly rateLimit: { readonly max: number; readonly windowMs: number }
   /** Fastify's `trustProxy`: false, true, a hop count, or a list of trusted addresses. */
   readonly trustProxy: boolean | number | string
   readonly loadShedding: { readonly maxEventLoopDelayMs: number; readonly maxHeapUsedRatio: number }
   readonly cache: CacheConfig
   readonly batchConcurrency: number
+  /** Lookups of different books sharing one upstream call (upstream/micro-batcher.ts). */
+  readonly batching: BatchingConfig
   readonly sseHeartbeatMs: number
   readonly searchCacheTtlMs: number
   readonly corsOrigins: readonly string[]
@@ -42,6 +46,15 @@ export interface Config {
   readonly redis: { readonly url: string | undefined; readonly timeoutMs: number }
   /** `endpoint` undefined: no span is exported and OpenTelemetry is not loaded. */
   readonly otel: { readonly endpoint: URL | undefined; readonly serviceName: string }
+}
+
+export interface BatchingConfig {
+  /** How long a batch's first lookup waits for others. */
+  readonly windowMs: number
+  /** ...at most this share of the time the lookup has left. */
+  readonly windowShare: number
+  /** The native upstreams' batch endpoint (`GET /books?isbn=…`): the most ISBNs per call; 0 = not served. */
+  readonly nativeMax: number
 }
 
 export interface CacheConfig {
@@ -155,6 +168,13 @@ export function loadConfig(env: Env = process.env): Config {
       maxBytes: read.integer('CACHE_MAX_BYTES', 64 * 1_048_576, 1_048_576, 64 * 1_073_741_824)
     },
     batchConcurrency: read.integer('BATCH_CONCURRENCY', 8, 1, 100),
+    batching: {
+      windowMs: read.integer('BATCH_WINDOW_MS', 3, 0, 1000),
+      windowShare: read.number('BATCH_WINDOW_SHARE', 0.1, 0, 1),
+      // Off for configured upstreams, which may not serve the batch endpoint; the demo ones do.
+      nativeMax: read.integer('NATIVE_BATCH_MAX', setCount === SOURCE_NAMES.length ? 0 : DEMO_NATIVE_BATCH_MAX, 0, 1000)
+    },
+    nativeMaxRps: read.isSet('NATIVE_MAX_RPS') ? read.number('NATIVE_MAX_RPS', 0, 0.01, 100_000) : undefined,
     sseHeartbeatMs: read.integer('SSE_HEARTBEAT_MS', 15_000, 100, 600_000),
     searchCacheTtlMs: 1000 * read.integer('SEARCH_CACHE_TTL_S', 60, 0, DAY_S),
     corsOrigins: read.origins('CORS_ORIGINS'),
@@ -178,6 +198,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (problems.length > 0) throw new ConfigError(problems)
   return config
 }
+
+/** What the demo upstreams take per batch call (src/demo/demo-upstreams.ts serves the endpoint). */
+const DEMO_NATIVE_BATCH_MAX = 25
 
 /** Demo mode: the server learns the demo upstreams' ports only after starting them. */
 export function withUpstreamUrls(config: Config, urls: Readonly<Record<SourceName, URL>>): Config {

@@ -13,6 +13,7 @@ import { createPublicProvider, type PublicProvider } from './upstream/providers/
 import type { ResilientSource } from './upstream/resilient-source.js'
 import { closeUpstreamClients, createResilientSources, createUpstreamClients } from './upstream/upstream-clients.js'
 import type { HostHealth, PolicyLogger } from './upstream/upstream-host.js'
+import { nativeBatchOptions, nativeHostPolicies } from './upstream-options.js'
 
 const CONNECTIONS_PER_UPSTREAM = 128
 
@@ -40,7 +41,7 @@ export function createProviderSections(
     const clients = createUpstreamClients({
       urls, maxBodyBytes: config.upstreamMaxBodyBytes, connectionsPerUpstream: Math.max(CONNECTIONS_PER_UPSTREAM, config.resilience.maxConcurrency)
     })
-    native = createResilientSources(clients, config.resilience, log, observer)
+    native = createResilientSources(clients, nativeHostPolicies(config), log, observer, nativeBatchOptions(config))
     closers.push(() => closeUpstreamClients(clients))
   }
   const publicProviders = new Map<ProviderName, PublicProvider>()

@@ -27,9 +27,9 @@ describe('loadConfig defaults', () => {
       upstreamUrls: undefined,
       sectionProviders: undefined,
       providers: {
-        openLibrary: { url: new URL('https://openlibrary.org'), contact: undefined, maxRps: 3 },
+        openLibrary: { url: new URL('https://openlibrary.org'), contact: undefined, maxRps: 3, batchMax: 25 },
         googleBooks: { url: new URL('https://www.googleapis.com/books/v1'), apiKey: undefined, maxRps: 2 },
-        hardcover: { url: new URL('https://api.hardcover.app/v1/graphql'), token: undefined, maxRps: 1 }
+        hardcover: { url: new URL('https://api.hardcover.app/v1/graphql'), token: undefined, maxRps: 1, batchMax: 25 }
       },
       upstreamTimeoutMs: { publisher: 1500, reviews: 1500, recommendations: 1500 },
       requestDeadlineMs: 3000,
@@ -41,6 +41,7 @@ describe('loadConfig defaults', () => {
         retry: { enabled: true, baseDelayMs: 50 },
         hedge: { enabled: true, minDelayMs: 20, maxRatio: 0.05, maxLoopLagMs: 20, maxLoopUtilization: 0.9 }
       },
+      nativeMaxRps: undefined,
       rateLimit: { max: 600, windowMs: 60_000 },
       trustProxy: false,
       loadShedding: { maxEventLoopDelayMs: 1000, maxHeapUsedRatio: 0.9 },
@@ -54,6 +55,8 @@ describe('loadConfig defaults', () => {
       },
       redis: { url: undefined, timeoutMs: 100 },
       batchConcurrency: 8,
+      // The demo upstreams serve the batch endpoint: demo mode batches.
+      batching: { windowMs: 3, windowShare: 0.1, nativeMax: 25 },
       sseHeartbeatMs: 15_000,
       searchCacheTtlMs: 60_000,
       corsOrigins: ['*'],
@@ -296,7 +299,7 @@ describe('loadConfig providers', () => {
   it('BOOK_PROVIDERS=openlibrary serves every section from Open Library, with its defaults', () => {
     const config = loadConfig({ BOOK_PROVIDERS: 'openlibrary', OPENLIBRARY_CONTACT: 'ops@library.example' })
     expect(config.sectionProviders).toEqual({ publisher: ['openlibrary'], reviews: ['openlibrary'], recommendations: ['openlibrary'] })
-    expect(config.providers.openLibrary).toEqual({ url: new URL('https://openlibrary.org'), contact: 'ops@library.example', maxRps: 3 })
+    expect(config.providers.openLibrary).toEqual({ url: new URL('https://openlibrary.org'), contact: 'ops@library.example', maxRps: 3, batchMax: 25 })
   })
 
   it('per-section lists override BOOK_PROVIDERS, in their order; a section without one falls back to it', () => {
@@ -360,5 +363,25 @@ describe('loadConfig timeouts with public providers', () => {
     expect(config.requestDeadlineMs).toBe(5000)
     expect(loadConfig({ BOOK_PROVIDERS: 'native', ...URLS }).requestDeadlineMs).toBe(3000)
     expect(loadConfig({ BOOK_PROVIDERS: 'openlibrary', OPENLIBRARY_CONTACT: 'a@b.c', UPSTREAM_TIMEOUT_MS: '900' }).upstreamTimeoutMs.reviews).toBe(900)
+  })
+})
+
+describe('loadConfig batching', () => {
+  it('keeps the native batch endpoint off for configured upstreams, which may not serve it', () => {
+    expect(loadConfig(URLS).batching.nativeMax).toBe(0)
+  })
+
+  it('takes NATIVE_BATCH_MAX, the window settings and NATIVE_MAX_RPS', () => {
+    const config = loadConfig({ ...URLS, NATIVE_BATCH_MAX: '50', BATCH_WINDOW_MS: '8', BATCH_WINDOW_SHARE: '0.2', NATIVE_MAX_RPS: '3' })
+    expect(config.batching).toEqual({ windowMs: 8, windowShare: 0.2, nativeMax: 50 })
+    expect(config.nativeMaxRps).toBe(3)
+  })
+
+  it('lets demo mode switch batching off with NATIVE_BATCH_MAX=0', () => {
+    expect(loadConfig({ NATIVE_BATCH_MAX: '0' }).batching.nativeMax).toBe(0)
+  })
+
+  it.each([['NATIVE_BATCH_MAX', '-1'], ['BATCH_WINDOW_SHARE', '2'], ['NATIVE_MAX_RPS', '0'], ['OPENLIBRARY_BATCH_MAX', '51']])('refuses %s=%s', (name, value) => {
+    expect(() => loadConfig({ ...URLS, [name]: value })).toThrow(ConfigError)
   })
 })

@@ -50,7 +50,7 @@ export function sectionOf(outcome: SourceOutcome): unknown {
 
 /** `sources.<name>` as clients see it: the outcome without its data and internal marks. */
 export function reportOf(outcome: SourceOutcome): SourceReport {
-  const { status, durationMs, httpStatus, cache, detail, retried, hedged, coalesced, provider, filledFrom } = outcome
+  const { status, durationMs, httpStatus, cache, detail, retried, hedged, coalesced, batched, provider, filledFrom } = outcome
   const out: SourceReport = { status, durationMs }
   if (httpStatus !== undefined) out.httpStatus = httpStatus
   if (cache !== undefined) out.cache = cache
@@ -58,6 +58,7 @@ export function reportOf(outcome: SourceOutcome): SourceReport {
   if (retried === true) out.retried = true
   if (hedged === true) out.hedged = true
   if (coalesced === true) out.coalesced = true
+  if (batched !== undefined) out.batched = batched
   if (provider !== undefined) out.provider = provider
   if (filledFrom !== undefined) out.filledFrom = filledFrom
   return out

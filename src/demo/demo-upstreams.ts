@@ -32,7 +32,8 @@ export const SAMPLE_ISBNS = ['9780441013593', '9780441172719', '9780262510875'] 
 
 /**
  * Three real HTTP servers shaped like the production upstreams, serving the bundled catalog:
- * the service reaches them through the very same clients it uses in production.
+ * the service reaches them through the very same clients it uses in production. Each serves
+ * the optional batch endpoint too (`GET /books?isbn=a&isbn=b`), which demo mode turns on.
  */
 export async function startDemoUpstreams(options: DemoUpstreamsOptions = {}): Promise<DemoUpstreams> {
   const host = options.host ?? '127.0.0.1'
@@ -70,6 +71,7 @@ function answer(source: SourceName, behaviour: DemoSourceBehaviour, req: Incomin
       const body = LOOKUPS[source](book[1])
       return body === undefined ? sendJson(res, 404, { error: 'not found' }) : sendJson(res, 200, body)
     }
+    if (req.method === 'GET' && url.pathname === '/books') return sendBatch(res, source, url.searchParams.getAll('isbn'))
     if (req.method === 'GET' && source === 'publisher' && url.pathname === '/search') {
       const limit = Math.min(Math.max(Number(url.searchParams.get('limit') ?? 10) || 10, 1), 50)
       return sendJson(res, 200, searchCatalog(url.searchParams.get('q') ?? '', limit))
@@ -84,6 +86,22 @@ function answer(source: SourceName, behaviour: DemoSourceBehaviour, req: Incomin
     reply()
   }
 }
+
+/** The native contract's optional batch endpoint: the books it knows, keyed by ISBN-13; the rest absent. */
+function sendBatch(res: ServerResponse, source: SourceName, isbns: readonly string[]): void {
+  if (isbns.length === 0 || isbns.length > DEMO_BATCH_LIMIT) {
+    return sendJson(res, 400, { error: `between 1 and ${DEMO_BATCH_LIMIT} isbn parameters` })
+  }
+  const items: Record<string, unknown> = {}
+  for (const isbn of isbns) {
+    const body = /^\d{13}$/.test(isbn) ? LOOKUPS[source](isbn) : undefined
+    if (body !== undefined) items[isbn] = body
+  }
+  sendJson(res, 200, { items })
+}
+
+// More than the demo config asks for (25): a batch endpoint states its own limit.
+const DEMO_BATCH_LIMIT = 100
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const payload = JSON.stringify(body)

@@ -12,6 +12,8 @@ export interface SourceReport {
   retried?: boolean
   hedged?: boolean
   coalesced?: boolean
+  /** The upstream call carried this many ISBNs: lookups of other books shared it. */
+  batched?: number
   /** Provider mode only: which provider answered (`native`, `openlibrary`, `googlebooks`, `hardcover`). */
   provider?: string
   /** Provider mode, merged sections: field → the provider it was filled from. */

@@ -15,6 +15,8 @@ export interface UpstreamObserver {
   hedgeSkippedBusy(source: string): void
   /** A caller joined an upstream call already in flight. */
   coalesced(source: string): void
+  /** One batch request went out to `source`'s `endpoint` carrying `size` ISBNs. */
+  batchSent(source: string, endpoint: string, size: number): void
   cache(source: SourceName, state: CacheState): void
 }
 
@@ -25,5 +27,6 @@ export const NO_OBSERVER: UpstreamObserver = {
   hedgeWon: () => undefined,
   hedgeSkippedBusy: () => undefined,
   coalesced: () => undefined,
+  batchSent: () => undefined,
   cache: () => undefined
 }

@@ -21,6 +21,8 @@ export interface PolicyMarks {
   readonly hedged?: boolean
   /** The answer was shared with concurrent requests for the same ISBN. */
   readonly coalesced?: boolean
+  /** The upstream call carried this many ISBNs (2 or more): lookups of other books shared it. */
+  readonly batched?: number
 }
 
 /** What the cache did for a call; `freshForMs` feeds the response's Cache-Control. */

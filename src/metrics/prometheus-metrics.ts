@@ -15,6 +15,8 @@ export interface UpstreamGaugeSource {
 const PREFIX = 'book_aggregator_'
 // Upstream calls live between a few ms and the timeout; requests up to the deadline.
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2.5, 5]
+// ISBNs per batch call: Open Library's suggested 25 and Hardcover's or a native upstream's larger maxima.
+const BATCH_SIZE_BUCKETS = [1, 2, 5, 10, 15, 20, 25, 50, 100]
 
 /**
  * Every metric of one app instance, in its own registry (tests build many apps). Labels are
@@ -24,6 +26,7 @@ export class PrometheusMetrics implements UpstreamObserver {
   readonly registry = new Registry()
   private readonly httpDuration: SeriesHistogram
   private readonly upstreamDuration: SeriesHistogram
+  private readonly batchSize: SeriesHistogram
   private readonly cacheResults: Counter<'source' | 'result'>
   private readonly cacheCounts = new PendingCacheCounts()
   private readonly coalescedCalls: Counter<'source'>
@@ -40,6 +43,8 @@ export class PrometheusMetrics implements UpstreamObserver {
       ['route', 'method', 'status_code'], LATENCY_BUCKETS, this.registry)
     this.upstreamDuration = new SeriesHistogram(`${PREFIX}upstream_request_duration_seconds`,
       'Upstream HTTP requests (hedges and retries included) by source and outcome', ['source', 'outcome'], LATENCY_BUCKETS, this.registry)
+    this.batchSize = new SeriesHistogram(`${PREFIX}upstream_batch_size`,
+      'ISBNs carried per batch request (one upstream call for several books), by source and endpoint', ['source', 'endpoint'], BATCH_SIZE_BUCKETS, this.registry)
     const cacheCounts = this.cacheCounts
     this.cacheResults = new Counter({
       name: `${PREFIX}cache_requests_total`, help: 'Cache lookups by source and result (hit, stale, miss)', labelNames: ['source', 'result'], registers,
@@ -111,6 +116,10 @@ export class PrometheusMetrics implements UpstreamObserver {
 
   coalesced(source: string): void {
     this.coalescedCalls.inc({ source })
+  }
+
+  batchSent(source: string, endpoint: string, size: number): void {
+    this.batchSize.seriesOf(source, endpoint).observe(size)
   }
 
   cache(source: SourceName, state: CacheState): void {

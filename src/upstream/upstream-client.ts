@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto'
 import { Pool } from 'undici'
 import type { FetchResult } from '../domain/outcome.js'
 import type { SourceName } from '../domain/sources.js'
@@ -44,14 +45,35 @@ export class UpstreamClient {
     return this.getJson(`/books/${isbn13}`, this.source, trace, done)
   }
 
+  /**
+   * The optional batch endpoint of the native contract, `GET /books?isbn=a&isbn=b…`, answering
+   * `{"items": {"<isbn13>": section}}`. Its `ok` data is the `items` object, for `bookOf`.
+   */
+  sendBooks(isbn13s: readonly string[], trace: TraceContext | undefined, done: (result: FetchResult) => void): ExchangeHandle {
+    for (const isbn13 of isbn13s) if (!/^\d{13}$/.test(isbn13)) throw new TypeError(`not a normalized ISBN-13: ${isbn13}`)
+    const query = isbn13s.map((isbn13) => `isbn=${isbn13}`).join('&')
+    return this.getJson(`/books?${query}`, 'batch', trace, done)
+  }
+
+  /** One book's part of a batch answer: its section, `not_found` when absent, `invalid_response` when malformed. */
+  bookOf(items: unknown, isbn13: string): FetchResult {
+    const item = (items as Record<string, unknown>)[isbn13]
+    if (item === undefined || !Object.hasOwn(items as object, isbn13)) return { status: 'not_found' }
+    const checked = toSection(this.source, item)
+    if (!checked.ok) return { status: 'invalid_response', detail: `${this.source} batch entry for ${isbn13}: ${checked.detail}` }
+    // The ETag wants the upstream's own answer for this book: its entry's text.
+    return { status: 'ok', data: checked.section, digest: hash('sha1', JSON.stringify(item), 'base64url') }
+  }
+
   /** The query is encoded here, so no caller input can shape the path or add parameters. */
   sendSearch(query: string, limit: number, trace: TraceContext | undefined, done: (result: FetchResult) => void): ExchangeHandle {
     const params = new URLSearchParams({ q: query, limit: String(limit) })
     return this.getJson(`/search?${params.toString()}`, 'search', trace, done)
   }
 
-  private getJson(path: string, shape: SectionShape, trace: TraceContext | undefined, done: (result: FetchResult) => void): ExchangeHandle {
-    const span = startUpstreamSpan(trace, `${shape === 'search' ? 'search' : this.source} upstream`)
+  private getJson(path: string, shape: SectionShape | 'batch', trace: TraceContext | undefined, done: (result: FetchResult) => void): ExchangeHandle {
+    const spanName = shape === 'search' ? 'search' : shape === 'batch' ? `${this.source} batch` : this.source
+    const span = startUpstreamSpan(trace, `${spanName} upstream`)
     const exchange = exchangeJson(this.pool, {
       path: this.basePath + path,
       headers: span.traceparent === undefined ? ACCEPT_JSON : { ...ACCEPT_JSON, traceparent: span.traceparent },
@@ -69,9 +91,16 @@ export class UpstreamClient {
     }
   }
 
-  private resultOf(answer: JsonExchange, shape: SectionShape): FetchResult {
+  private resultOf(answer: JsonExchange, shape: SectionShape | 'batch'): FetchResult {
     switch (answer.kind) {
       case 'json': {
+        if (shape === 'batch') {
+          const items = (answer.value as { items?: unknown } | null)?.items
+          if (typeof items !== 'object' || items === null || Array.isArray(items)) {
+            return { status: 'invalid_response', detail: `${this.source} batch answer has no "items" object` }
+          }
+          return { status: 'ok', data: items }
+        }
         const checked = toSection(shape, answer.value)
         if (!checked.ok) return { status: 'invalid_response', detail: `${this.source} ${checked.detail}` }
         return { status: 'ok', data: checked.section, digest: answer.digest }

@@ -1,6 +1,7 @@
 import type { UpstreamObserver } from '../domain/observer.js'
 import { SOURCE_NAMES, type SourceName } from '../domain/sources.js'
-import { ResilientSource, type PolicyLogger, type ResiliencePolicies } from './resilient-source.js'
+import type { MicroBatchOptions } from './micro-batcher.js'
+import { ResilientSource, type HostPolicies, type PolicyLogger } from './resilient-source.js'
 import { UpstreamClient } from './upstream-client.js'
 
 export type UpstreamClients = Readonly<Record<SourceName, UpstreamClient>>
@@ -27,10 +28,13 @@ export async function closeUpstreamClients(clients: UpstreamClients): Promise<vo
 
 export type ResilientSources = Readonly<Record<SourceName, ResilientSource>>
 
-/** Each upstream gets its own policy instances: one upstream's trouble never trips another's. */
+/**
+ * Each upstream gets its own policy instances: one upstream's trouble never trips another's.
+ * `batch`: the upstreams serve the batch endpoint, and lookups are batched with these options.
+ */
 export function createResilientSources(
-  clients: UpstreamClients, policies: ResiliencePolicies, log: PolicyLogger, observer?: UpstreamObserver
+  clients: UpstreamClients, policies: HostPolicies, log: PolicyLogger, observer?: UpstreamObserver, batch?: MicroBatchOptions
 ): ResilientSources {
-  const wrap = (source: SourceName): ResilientSource => new ResilientSource(clients[source], policies, log, observer)
+  const wrap = (source: SourceName): ResilientSource => new ResilientSource(clients[source], policies, log, observer, batch)
   return { publisher: wrap('publisher'), reviews: wrap('reviews'), recommendations: wrap('recommendations') }
 }

@@ -43,6 +43,7 @@ const spyObserver = () => ({
   hedgeWon: vi.fn(),
   hedgeSkippedBusy: vi.fn(),
   coalesced: vi.fn(),
+  batchSent: vi.fn(),
   cache: vi.fn()
 }) satisfies UpstreamObserver
 

@@ -4,7 +4,7 @@ import { measureTarget } from './measure.js'
 import { startMock } from './mock-control.js'
 import { stopAll } from './processes.js'
 import { cpuMsPerResponse } from './report.js'
-import type { CaseResult, Measurement, Ratios, Scenario, ScenarioResult } from './scenario-types.js'
+import type { CaseResult, Measurement, Ratios, Scenario, ScenarioResult, ServiceVariant } from './scenario-types.js'
 import type { ServiceMode, TargetName } from './target-specs.js'
 
 // runBench: scenarios in, figures out. It owns every process it starts (the mock per case,
@@ -45,21 +45,36 @@ export interface BenchReport {
 
 const DEFAULT_DURATION_S = 10
 
+// What the service answers within when REQUEST_DEADLINE_MS is not set (src/config.ts).
+const SERVICE_DEFAULT_DEADLINE_MS = 3000
+
 interface CasePlan {
   readonly label: string
   readonly connections: number
   readonly latency: LatencyBySource
+  readonly variant?: ServiceVariant
 }
 
 function casesOf(scenario: Scenario): CasePlan[] {
-  if (scenario.grid === undefined) {
+  const { grid, variants } = scenario
+  if (grid !== undefined && variants !== undefined) throw new Error(`${scenario.name}: a grid or variants, not both`)
+  if (variants !== undefined) {
+    return variants.map((variant) => ({ label: variant.label, connections: scenario.connections, latency: scenario.latency, variant }))
+  }
+  if (grid === undefined) {
     return [{ label: scenario.name, connections: scenario.connections, latency: scenario.latency }]
   }
-  return scenario.grid.latencyMs.flatMap((ms) => scenario.grid?.connections.map((connections) => ({
+  return grid.latencyMs.flatMap((ms) => grid.connections.map((connections) => ({
     label: `${connections} conns, ${ms} ms`,
     connections,
     latency: sameLatency(ms)
-  })) ?? [])
+  })))
+}
+
+/** The per-measurement log line: the figures to watch while a run goes on. */
+function progressLine(m: Measurement): string {
+  const books = m.books === undefined ? '' : `, ${m.books.perSecond.toFixed(1)} books/s whole, max ${m.books.maxMs} ms`
+  return `    ${Math.round(m.load.rps)} req/s, p50 ${m.load.latencyMs.p50} ms, p99 ${m.load.latencyMs.p99} ms, errors ${m.load.errors + m.load.timeouts}, non-2xx ${m.load.non2xx}${books}`
 }
 
 /** The run with the median 2xx/s, carrying every run's 2xx/s so the spread stays visible. */
@@ -94,8 +109,11 @@ async function runScenario(scenario: Scenario, options: BenchOptions, log: (line
   const targets = options.targets ?? scenario.targets
   const cases: CaseResult[] = []
   for (const plan of casesOf(scenario)) {
-    // A fresh mock per case: its latency is fixed at start and its counters belong to one case.
-    const mock = await startMock(plan.latency)
+    // A fresh mock per case: its latency is fixed at start, its counters and its quota's window
+    // belong to one case.
+    const mock = await startMock(plan.latency, scenario.mockMaxRps === undefined ? {} : { maxRps: scenario.mockMaxRps })
+    const serviceEnv = { ...scenario.serviceEnv, ...plan.variant?.serviceEnv, ...options.serviceEnv }
+    const booksDeadlineMs = scenario.countBooks === true ? Number(serviceEnv.REQUEST_DEADLINE_MS ?? SERVICE_DEFAULT_DEADLINE_MS) : undefined
     try {
       const runs = new Map<TargetName, Measurement[]>(targets.map((t) => [t, []]))
       const repeat = options.repeat ?? 1
@@ -112,7 +130,8 @@ async function runScenario(scenario: Scenario, options: BenchOptions, log: (line
           ...(scenario.amount === undefined ? {} : { amount: scenario.amount }),
           isbn: scenario.isbn,
           warmupIsbn: scenario.warmupIsbn ?? 'random',
-          serviceEnv: { ...scenario.serviceEnv, ...options.serviceEnv },
+          serviceEnv,
+          ...(booksDeadlineMs === undefined ? {} : { booksDeadlineMs }),
           launch: {
             serviceMode: options.serviceMode,
             ...(options.serviceRoot === undefined ? {} : { serviceRoot: options.serviceRoot }),
@@ -120,14 +139,18 @@ async function runScenario(scenario: Scenario, options: BenchOptions, log: (line
             ...(options.profileDir === undefined ? {} : { profileDir: options.profileDir })
           }
         })
-        log(`    ${Math.round(m.load.rps)} req/s, p50 ${m.load.latencyMs.p50} ms, p99 ${m.load.latencyMs.p99} ms, errors ${m.load.errors + m.load.timeouts}, non-2xx ${m.load.non2xx}`)
+        log(progressLine(m))
         runs.get(target)?.push(m)
       }
       const measurements = targets.map((t) => medianRun(runs.get(t) ?? []))
       const limit = latencyBoundRps(plan.connections, plan.latency)
       cases.push({
-        ...plan,
+        label: plan.label,
+        connections: plan.connections,
+        latency: plan.latency,
         latencyLabel: describeLatencies(plan.latency),
+        serviceEnv,
+        ...(plan.variant === undefined ? {} : { variant: plan.variant.label }),
         latencyBoundRps: limit,
         measurements,
         ratios: ratiosOf(measurements, limit)
@@ -142,6 +165,7 @@ async function runScenario(scenario: Scenario, options: BenchOptions, log: (line
     isbn: scenario.isbn,
     durationS,
     amount: scenario.amount ?? null,
+    mockMaxRps: scenario.mockMaxRps ?? null,
     cases,
     checks: []
   }

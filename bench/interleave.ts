@@ -53,8 +53,8 @@ const SLICE_ORDER: ReadonlyArray<Slice['build']> = ['base', 'head', 'head', 'bas
 
 export async function interleavedAb(options: InterleaveOptions): Promise<InterleaveResult> {
   const { scenario } = options
-  if (scenario.grid !== undefined) throw new Error(`${scenario.name} is a grid; pick a scenario with one case`)
-  const mock = await startMock(scenario.latency)
+  if (scenario.grid !== undefined || scenario.variants !== undefined) throw new Error(`${scenario.name} has several cases; pick a scenario with one`)
+  const mock = await startMock(scenario.latency, scenario.mockMaxRps === undefined ? {} : { maxRps: scenario.mockMaxRps })
   try {
     const slices: Slice[] = []
     for (let round = 0; round < options.rounds; round++) {

@@ -17,8 +17,11 @@ export interface LoadPlan {
   readonly amount?: number
   /** Overrides `isbn`: the ISBN of each next request (the soak's mix of random and hot ones). */
   readonly nextIsbn?: () => string
-  /** Sees every response with its body (autocannon's onResponse hook). */
-  readonly onResponse?: (status: number, body: string) => void
+  /**
+   * Sees every response with its body (autocannon's onResponse hook) and how long it took,
+   * from the request's write to its last byte, in ms.
+   */
+  readonly onResponse?: (status: number, body: string, elapsedMs: number) => void
 }
 
 export interface LoadResult {
@@ -35,19 +38,35 @@ export interface LoadResult {
   readonly statusCodes: Record<string, number>
 }
 
+type SetupRequest = NonNullable<autocannon.Request['setupRequest']>
+
+/**
+ * With a hook, each request notes its start in autocannon's per-request context: setupRequest
+ * runs just before the write (a connection's first request: before it connects), and the
+ * context lives until that request's response has been recorded.
+ */
+function timed(setup: SetupRequest, onResponse: LoadPlan['onResponse']): Pick<autocannon.Request, 'setupRequest' | 'onResponse'> {
+  if (onResponse === undefined) return { setupRequest: setup }
+  return {
+    setupRequest: (request, context) => {
+      context.sentAt = performance.now()
+      return setup(request, context)
+    },
+    onResponse: (status, body, context) => onResponse(status, body, performance.now() - (context.sentAt as number))
+  }
+}
+
 function requestFor(plan: LoadPlan): autocannon.Request {
   const nextIsbn = plan.nextIsbn ?? (plan.isbn === 'random' ? randomIsbn13 : () => FIXED_ISBN)
-  const hook = plan.onResponse === undefined ? {} : { onResponse: plan.onResponse }
   if (plan.api === 'graphql') {
     return {
       method: 'POST',
       path: '/graphql',
       headers: { 'content-type': 'application/json' },
-      setupRequest: (request) => ({ ...request, body: JSON.stringify({ query: BOOK_QUERY, variables: { isbn: nextIsbn() } }) }),
-      ...hook
+      ...timed((request) => ({ ...request, body: JSON.stringify({ query: BOOK_QUERY, variables: { isbn: nextIsbn() } }) }), plan.onResponse)
     }
   }
-  return { method: 'GET', path: `/books/${FIXED_ISBN}`, setupRequest: (request) => ({ ...request, path: `/books/${nextIsbn()}` }), ...hook }
+  return { method: 'GET', path: `/books/${FIXED_ISBN}`, ...timed((request) => ({ ...request, path: `/books/${nextIsbn()}` }), plan.onResponse) }
 }
 
 export async function runLoad(plan: LoadPlan): Promise<LoadResult> {

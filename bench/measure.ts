@@ -1,3 +1,4 @@
+import { BooksTally } from './books-answered.js'
 import { readHeap, PROBE_NODE_ARGS } from './memory-probe.js'
 import type { MockUpstream } from './mock-control.js'
 import { runLoad, type IsbnMode } from './load.js'
@@ -21,6 +22,8 @@ export interface MeasureInput {
   readonly warmupIsbn: IsbnMode
   readonly serviceEnv: Readonly<Record<string, string>>
   readonly launch: TargetLaunch
+  /** Read every body of the measured run: books answered whole, answers within this deadline (ms). */
+  readonly booksDeadlineMs?: number
 }
 
 const MB = 1024 * 1024
@@ -72,7 +75,14 @@ export async function measureTarget(input: MeasureInput): Promise<Measurement> {
     const wallStart = performance.now()
     const peak = watchPeakRss(child.pid)
 
-    const load = await runLoad({ ...plan, isbn: input.isbn, durationS: input.durationS, ...(input.amount === undefined ? {} : { amount: input.amount }) })
+    const books = input.booksDeadlineMs === undefined ? undefined : new BooksTally(input.booksDeadlineMs)
+    const load = await runLoad({
+      ...plan,
+      isbn: input.isbn,
+      durationS: input.durationS,
+      ...(input.amount === undefined ? {} : { amount: input.amount }),
+      ...(books === undefined ? {} : { onResponse: books.record })
+    })
 
     const end = mustSample(child.pid)
     const mockEnd = mustSample(input.mock.child.pid)
@@ -98,6 +108,9 @@ export async function measureTarget(input: MeasureInput): Promise<Measurement> {
         heapUsedEndMb: heapEnd === null ? null : mb(heapEnd.heapUsedBytes)
       },
       upstreamCalls: stats.calls,
+      upstreamBooksServed: stats.booksServed,
+      upstreamRejected429: stats.rejected429,
+      ...(books === undefined ? {} : { books: books.result(load.durationS) }),
       upstreamMaxInFlight: stats.maxInFlight,
       upstreamConnections: stats.connections,
       mockCpuPercent,

@@ -6,7 +6,14 @@ import { readyLine, spawnNode, stopChild, type Child } from './processes.js'
 // The harness's handle on the mock upstream process: where it listens and its call counters.
 
 export interface MockStats {
+  /** Calls answered or failed by the mock; a batch (`GET /books?isbn=…`) is one call. */
   readonly calls: Record<Source, number>
+  /** ISBNs answered with a 200: one per single call, every known one of a batch. */
+  readonly booksServed: Record<Source, number>
+  /** Book requests refused with 429 by the MOCK_MAX_RPS limit (not in `calls`). */
+  readonly rejected429: Record<Source, number>
+  /** The limit per port, requests per second; null = none. */
+  readonly maxRps: number | null
   readonly maxInFlight: Record<Source, number>
   readonly connections: Record<Source, number>
   /** With faults (MOCK_FAULTS) only: each call's fate, counted per faulty source. */
@@ -32,12 +39,23 @@ export interface MockUpstream {
 
 const MOCK_ENTRY = fileURLToPath(new URL('./mock-upstream.ts', import.meta.url))
 
-/** `faults` (see faults.ts): none by default, as every bench scenario runs. */
-export async function startMock(latency: LatencyBySource, faults: FaultsBySource = {}): Promise<MockUpstream> {
-  const child = spawnNode('mock-upstream', ['--import', 'tsx', MOCK_ENTRY], {
-    env: { ...process.env, NODE_ENV: 'production', NODE_OPTIONS: '', MOCK_LATENCY: JSON.stringify(latency), MOCK_FAULTS: JSON.stringify(faults) },
-    stdout: 'pipe'
-  })
+export interface MockOptions {
+  /** Faults per source (see faults.ts): none by default, as every bench scenario runs. */
+  readonly faults?: FaultsBySource
+  /** Each upstream port answers 429 beyond this many requests per second (MOCK_MAX_RPS); default unlimited. */
+  readonly maxRps?: number
+}
+
+export async function startMock(latency: LatencyBySource, options: MockOptions = {}): Promise<MockUpstream> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    NODE_OPTIONS: '',
+    MOCK_LATENCY: JSON.stringify(latency),
+    MOCK_FAULTS: JSON.stringify(options.faults ?? {}),
+    MOCK_MAX_RPS: options.maxRps === undefined ? '' : String(options.maxRps)
+  }
+  const child = spawnNode('mock-upstream', ['--import', 'tsx', MOCK_ENTRY], { env, stdout: 'pipe' })
   try {
     const { ports, control } = await readyLine<{ ports: Record<Source, number>; control: number }>(child)
     const urls = Object.fromEntries(SOURCES.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<Source, string>

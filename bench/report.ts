@@ -2,24 +2,13 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { BenchReport } from './harness.js'
 import { SOURCES } from './latency.js'
+import { n, ratio, table } from './markdown-table.js'
+import { variantCases } from './report-variants.js'
 import type { CaseResult, Measurement, Ratios, ScenarioResult } from './scenario-types.js'
 import { BENCH_SERVICE_ENV, TARGETS, type TargetName } from './target-specs.js'
 
 // Results as Markdown (printed to stdout and written to latest.md; tables read fine in a
 // terminal) and as JSON (every figure, for tooling and later comparison).
-
-const n = (value: number | null | undefined, digits = 0): string =>
-  value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits)
-
-const ratio = (value: number | null | undefined): string => (value === null || value === undefined ? '–' : `${value.toFixed(2)}×`)
-
-function row(cells: readonly string[]): string {
-  return `| ${cells.join(' | ')} |`
-}
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  return [row(header), row(header.map(() => '---')), ...rows.map(row)].join('\n')
-}
 
 /** The count, and which statuses made it up: a 502 is a different story from a 503. */
 function non2xx(m: Measurement): string {
@@ -99,9 +88,11 @@ function gridCases(cases: readonly CaseResult[]): string {
 
 function scenarioSection(s: ScenarioResult): string {
   const how = s.amount === null ? `${s.durationS} s per measurement` : `${s.amount} requests`
-  const lines = [`### ${s.name}`, '', `${s.summary} (${how}, ${s.isbn} ISBN).`, '']
+  const quota = s.mockMaxRps === null ? '' : `; each mock upstream answers 429 beyond ${s.mockMaxRps} requests/s`
+  const lines = [`### ${s.name}`, '', `${s.summary} (${how}, ${s.isbn} ISBN${quota}).`, '']
   const first = s.cases[0]
-  lines.push(s.cases.length === 1 && first !== undefined ? singleCase(first) : gridCases(s.cases))
+  if (s.cases.some((c) => c.variant !== undefined)) lines.push(variantCases(s.cases))
+  else lines.push(s.cases.length === 1 && first !== undefined ? singleCase(first) : gridCases(s.cases))
   if (s.checks.length > 0) {
     lines.push('', table(['target (issue 3)', 'wanted', 'measured', 'result'],
       s.checks.map((c) => [c.name, c.target, c.actual, c.pass ? 'PASS' : '**FAIL**'])))

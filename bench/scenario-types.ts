@@ -1,3 +1,4 @@
+import type { BooksAnswered } from './books-answered.js'
 import type { LatencyBySource, Source } from './latency.js'
 import type { IsbnMode, LoadResult } from './load.js'
 import type { TargetName } from './target-specs.js'
@@ -29,8 +30,26 @@ export interface Scenario {
   readonly serviceEnv?: Readonly<Record<string, string>>
   /** Instead of one case: every connections × latency combination (same latency for all sources). */
   readonly grid?: { readonly connections: readonly number[]; readonly latencyMs: readonly number[] }
+  /**
+   * Instead of one case: the same load once per variant of our service's environment (over
+   * `serviceEnv`), each against a fresh mock, e.g. a feature on and off; not with `grid`.
+   */
+  readonly variants?: readonly ServiceVariant[]
+  /** Each mock upstream port answers 429 beyond this many requests per second, as a provider's quota (MOCK_MAX_RPS). */
+  readonly mockMaxRps?: number
+  /**
+   * Read every response body and count books answered whole (a 200 with all three sections ok)
+   * and answers back within the service's REQUEST_DEADLINE_MS, where partial 200s are the norm
+   * (the report shows them in the table of `variants`).
+   */
+  readonly countBooks?: boolean
   /** The issue's targets, judged on the results. */
   readonly checks?: (result: ScenarioResult) => CheckResult[]
+}
+
+export interface ServiceVariant {
+  readonly label: string
+  readonly serviceEnv: Readonly<Record<string, string>>
 }
 
 export interface ProcessFigures {
@@ -49,6 +68,10 @@ export interface Measurement {
   readonly load: LoadResult
   readonly service: ProcessFigures
   readonly upstreamCalls: Record<Source, number>
+  /** ISBNs the mock answered per source (a batch call answers several). */
+  readonly upstreamBooksServed: Record<Source, number>
+  /** Calls the mock refused with 429 (its `mockMaxRps` quota), per source. */
+  readonly upstreamRejected429: Record<Source, number>
   readonly upstreamMaxInFlight: Record<Source, number>
   /** TCP connections the target opened to each upstream during the run (socket churn). */
   readonly upstreamConnections: Record<Source, number>
@@ -57,6 +80,8 @@ export interface Measurement {
   readonly loadGeneratorCpuPercent: number
   /** Everything else the machine ran meanwhile (noise: other jobs, the kernel's network work). */
   readonly otherCpuPercent: number | null
+  /** With the scenario's `countBooks`: books answered whole and answers within the deadline. */
+  readonly books?: BooksAnswered
   /** With --repeat N: the 2xx/s of every run; this measurement is the median one. */
   readonly runsOkRps?: readonly number[]
 }
@@ -76,6 +101,10 @@ export interface CaseResult {
   readonly connections: number
   readonly latency: LatencyBySource
   readonly latencyLabel: string
+  /** Our service's environment in this case (the scenario's, the variant's and --env; not BENCH_SERVICE_ENV). */
+  readonly serviceEnv: Readonly<Record<string, string>>
+  /** The variant of the scenario this case measured, when it has variants. */
+  readonly variant?: string
   /** Baseline (c): connections ÷ slowest mean upstream latency; null at 0 ms. */
   readonly latencyBoundRps: number | null
   readonly measurements: readonly Measurement[]
@@ -96,6 +125,8 @@ export interface ScenarioResult {
   readonly isbn: IsbnMode
   readonly durationS: number
   readonly amount: number | null
+  /** The mock's quota per upstream port, requests per second; null = none. */
+  readonly mockMaxRps: number | null
   readonly cases: readonly CaseResult[]
   readonly checks: readonly CheckResult[]
 }

@@ -1,11 +1,12 @@
+import { booksRatio } from './books-answered.js'
 import { check, failures, measurementOf } from './checks.js'
-import { sameLatency } from './latency.js'
-import type { Scenario } from './scenario-types.js'
+import { sameLatency, SOURCES } from './latency.js'
+import type { Measurement, Scenario } from './scenario-types.js'
 
 // Every scenario `npm run bench` knows, in the order it runs them. Adding one is one object:
 // upstream latency, connections, targets, ISBN mode, optional service env and checks.
 // The checks are the targets of issue 3 (fanout, fanout-cpu, scaling, soak); `tail` and
-// `coalesce` are measured for the later issues and judged there.
+// `coalesce` are measured for the later issues and judged there; `batch-provider` judges issue 19.
 
 const ALL_TARGETS = ['ours', 'ceiling', 'naive', 'mercurius', 'minimal'] as const
 
@@ -16,6 +17,24 @@ const SIZED_FOR_LOAD = { UPSTREAM_MAX_CONCURRENCY: '1024', UPSTREAM_MAX_QUEUE: '
 // Every fanout request is a fresh ISBN, so a cache could only cost: fanout and fanout-cpu
 // measure the hot path without it (issue 17), fanout-cpu-cache with its default on.
 const UNCACHED = { ...SIZED_FOR_LOAD, CACHE_ENABLED: 'false' } as const
+
+// batch-provider (issue 19): providers that allow 3 calls per second per upstream, a service
+// that keeps inside that (NATIVE_MAX_RPS, counted per 1.1 s) and a fresh book per request, so
+// neither the cache nor coalescing can help and only batching several books into one call can.
+const PROVIDER_MAX_RPS = 3
+const BATCH_MAX = 25
+// Sized for a rate-limited upstream: three calls per 1.1 s means a call may wait ~1.1 s for its
+// slot even when few are queued, and a section that gives up before that only adds a refusal.
+// 3.5 s per section reaches about 9 slots: at 25 ISBNs per call that is more books than the 100
+// connections can have waiting, so with batching no book should lack a slot; without, the few
+// that fit are answered and the rest settle rate_limited at once. The request deadline leaves
+// 500 ms past the section timeout for the 20 ms call and the answer, so the section's timeout,
+// not the deadline, cuts a slow section. (The defaults, 1500 and 3000, reach barely one window.)
+const BATCH_DEADLINE_MS = 4000
+const BATCH_SECTION_TIMEOUT_MS = 3500
+// How far past the deadline an answer may reach the client: the write, the read and a busy loop
+// on two shared cores, not a service that overran.
+const CLIENT_MARGIN_MS = 250
 
 /** Upstream calls per request for one source (1.00 = no extra calls). */
 function callsPerRequest(r: Parameters<NonNullable<Scenario['checks']>>[0], source: 'publisher' | 'reviews' | 'recommendations'): number | undefined {
@@ -167,6 +186,39 @@ export const SCENARIOS: readonly Scenario[] = [
     checks: (r) => [
       check('publisher calls for 1000 cold requests', (callsPerRequest(r, 'publisher') ?? 1) * 1000, 1, '', true)
     ]
+  },
+  {
+    name: 'batch-provider',
+    summary: `upstreams at 20 ms allowing ${PROVIDER_MAX_RPS} calls/s each, 100 connections, a fresh ISBN per request, cache off: ` +
+      `books answered whole with micro-batching (${BATCH_MAX} ISBNs per call) and without`,
+    latency: sameLatency(20),
+    connections: 100,
+    isbn: 'random',
+    targets: ['ours'],
+    mockMaxRps: PROVIDER_MAX_RPS,
+    countBooks: true,
+    serviceEnv: {
+      ...UNCACHED,
+      NATIVE_MAX_RPS: String(PROVIDER_MAX_RPS),
+      REQUEST_DEADLINE_MS: String(BATCH_DEADLINE_MS),
+      UPSTREAM_TIMEOUT_MS: String(BATCH_SECTION_TIMEOUT_MS)
+    },
+    variants: [
+      { label: 'batching on', serviceEnv: { NATIVE_BATCH_MAX: String(BATCH_MAX) } },
+      { label: 'batching off', serviceEnv: { NATIVE_BATCH_MAX: '0' } }
+    ],
+    checks: (r) => {
+      const [on, off] = [0, 1].map((i) => measurementOf(r, 'ours', i))
+      const both = on === undefined || off === undefined ? undefined : [on, off]
+      const total = (figure: (m: Measurement) => number): number | undefined => both?.reduce((sum, m) => sum + figure(m), 0)
+      return [
+        check('books/s whole, batching on ÷ off (issue 19)', booksRatio(on, off), 15, '×'),
+        // A 502 (every section rate_limited) is an answer in time; a request never answered is not.
+        check('slowest answer, on and off', both && Math.max(...both.map((m) => m.books?.maxMs ?? Infinity)), BATCH_DEADLINE_MS + CLIENT_MARGIN_MS, ' ms', true),
+        check('requests without an answer (errors + timeouts), on and off', total((m) => m.load.errors + m.load.timeouts), 0, '', true),
+        check('upstream 429s, on and off (NATIVE_MAX_RPS keeps inside the quota)', total((m) => SOURCES.reduce((sum, s) => sum + m.upstreamRejected429[s], 0)), 0, '', true)
+      ]
+    }
   }
 ]
 

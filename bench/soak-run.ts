@@ -399,7 +399,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
   let service: Child | undefined
   let monitor: Monitor | undefined
   try {
-    mock = await startMock(latency, faults)
+    mock = await startMock(latency, { faults })
     const port = await freePort()
     const logFd = openSync(logPath, 'w')
     try {

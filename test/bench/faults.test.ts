@@ -102,9 +102,11 @@ describe('mock upstream with faults', () => {
 
   it('holds a hang until the client leaves, then releases it; fails by reset and status while flapping', async () => {
     mock = await startMock(sameLatency(0), {
-      publisher: { hangPercent: 100 },
-      reviews: { flap: { healthyMs: 0, failingMs: 60_000, failWith: 'reset' } },
-      recommendations: { errorPercent: 100, errorStatuses: [503] }
+      faults: {
+        publisher: { hangPercent: 100 },
+        reviews: { flap: { healthyMs: 0, failingMs: 60_000, failWith: 'reset' } },
+        recommendations: { errorPercent: 100, errorStatuses: [503] }
+      }
     })
     const url = (source: 'publisher' | 'reviews' | 'recommendations'): string => `${mock?.urls[source]}/books/${randomIsbn13()}`
 

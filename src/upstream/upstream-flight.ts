@@ -67,6 +67,8 @@ export class UpstreamFlight {
   private admittedIn: number | undefined
   private retried = false
   private hedged = false
+  /** Whether any request went out: a call that timed out before one did says nothing about the upstream. */
+  private sent = false
   private joined = false
   /** The failure a retry was scheduled for: the answer if the retry cannot be sent after all. */
   private firstFailure: FetchResult | undefined
@@ -111,6 +113,7 @@ export class UpstreamFlight {
     this.live.push(attempt)
     const send = (): void => {
       attempt.startedAt = performance.now()
+      this.sent = true
       try {
         attempt.handle = this.send((result) => this.answered(attempt, result))
       } catch (error) {
@@ -143,7 +146,8 @@ export class UpstreamFlight {
    */
   private awaitSlot(attempt: Attempt, send: () => void): void {
     const budget = this.policies.budget as RateBudget
-    const latest = this.deadlineAt - MIN_ATTEMPT_MS
+    // A slot so late that a request of the usual latency could not answer in time is no slot.
+    const latest = this.deadlineAt - this.expectedAttemptMs()
     const at = budget.reserve(this.firstFailure === undefined ? Math.min(latest, this.startBy) : latest)
     if (at === undefined) {
       attempt.done = true
@@ -223,8 +227,7 @@ export class UpstreamFlight {
   }
 
   private scheduleRetry(first: FetchResult): boolean {
-    const expectedAttemptMs = Math.max(MIN_ATTEMPT_MS, this.policies.latency.p95() ?? 0)
-    const delayMs = retryDelayMs(first, this.policies.retry, { deadlineAt: this.deadlineAt, expectedAttemptMs })
+    const delayMs = retryDelayMs(first, this.policies.retry, { deadlineAt: this.deadlineAt, expectedAttemptMs: this.expectedAttemptMs() })
     if (delayMs === undefined) return false
     clearTimeout(this.timer)
     this.retried = true
@@ -255,9 +258,15 @@ export class UpstreamFlight {
     const reason = waiter.signal.reason as unknown
     waiter.reject(reason)
     if (this.waiters.length > 0 || this.settled) return
-    // Nobody waits any more: stop the upstream requests. A timeout says the upstream is slow.
+    // Nobody waits any more: stop the upstream requests. A timeout says the upstream is slow,
+    // unless the time went on waiting for a bulkhead or rate slot and no request was ever sent.
     const timedOut = (reason as Error | undefined)?.name === 'TimeoutError'
-    this.end(reason instanceof Error ? reason : new Error('the caller left'), timedOut ? 'failure' : 'neutral', timedOut ? 'timeout' : 'aborted')
+    this.end(reason instanceof Error ? reason : new Error('the caller left'), timedOut && this.sent ? 'failure' : 'neutral', timedOut ? 'timeout' : 'aborted')
+  }
+
+  /** How long a request usually takes to answer: the upstream's p95, and never less than MIN_ATTEMPT_MS. */
+  private expectedAttemptMs(): number {
+    return Math.max(MIN_ATTEMPT_MS, this.policies.latency.p95() ?? 0)
   }
 
   /** Settles the bookkeeping: timers, the queue slot, requests still running, the breaker. */

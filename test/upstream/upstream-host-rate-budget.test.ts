@@ -46,6 +46,37 @@ describe('UpstreamHost rate budget', () => {
     expect(upstream.requests).toHaveLength(4)
   })
 
+  it('books no slot so late that a request of the usual latency could not answer before the deadline', async () => {
+    const h = host(1)
+    // Teach the host that its requests take 200 ms.
+    for (let i = 0; i < 20; i++) {
+      const warm = h.call(`warm${i}`, live(), performance.now() + 60_000, scriptedSend(answerAfter(200, ok())).send)
+      await vi.advanceTimersByTimeAsync(1100)
+      await warm
+    }
+    const upstream = scriptedSend(answerAfter(200, ok()))
+    const first = h.call('a', live(), performance.now() + 5000, upstream.send)
+    // The next slot is 1.1 s away: 1.2 s of deadline leaves 100 ms after it, less than the 200 ms a request takes.
+    const late = await h.call('b', live(), performance.now() + 1200, upstream.send)
+    expect(late.status).toBe('rate_limited')
+    await vi.advanceTimersByTimeAsync(200)
+    await first
+    expect(upstream.requests).toHaveLength(1)
+  })
+
+  it('counts no breaker failure for callers that timed out while waiting for a slot: nothing was sent', async () => {
+    const h = host(1, { breaker: { consecutiveFailures: 2, failureRate: 1, windowMs: 1000, minCalls: 1000, halfOpenAfterMs: 100 } })
+    const upstream = scriptedSend(answerAfter(5, ok()))
+    const first = h.call('a', live(), performance.now() + 60_000, upstream.send)
+    const waiting = [new AbortController(), new AbortController()]
+    const left = waiting.map((caller, i) => settle(h.call(`w${i}`, caller.signal, performance.now() + 60_000, upstream.send)))
+    await vi.advanceTimersByTimeAsync(500)
+    for (const caller of waiting) caller.abort(new DOMException('timed out', 'TimeoutError'))
+    await Promise.all([first, ...left])
+    expect(h.circuitState).toBe('closed')
+    expect(upstream.requests).toHaveLength(1)
+  })
+
   it('gives the slot of a caller that left to the next one', async () => {
     const h = host(1)
     const upstream = scriptedSend(answerAfter(5, ok()))

@@ -30,17 +30,27 @@ const NO_EVENTS: HedgeEvents = { sent: () => undefined, won: () => undefined, sk
 
 // Counters are halved now and then so the budget follows recent traffic, not all of history.
 const BUDGET_HALF_LIFE_CALLS = 10_000
+// Whether hedges pay is judged once this many were sent (before that the budget is whole).
+const HEDGES_FOR_A_VERDICT = 20
+// Hedges that answer first at least this often get the whole budget; fewer wins, a smaller one...
+const PAYING_WIN_RATE = 0.5
+// ...down to this share of it, so hedging never stops and can find out when it pays again.
+const MIN_BUDGET_SHARE = 0.1
 
 /**
  * Hedged requests ("The Tail at Scale"): when a call has not answered by the upstream's
  * rolling p95, one duplicate is sent; the first real answer wins and the other is aborted.
  * This object only decides (synchronously, so a call it does not hedge costs no timer);
  * the upstream flight runs the race. Hedging presumes spare capacity: while our own loop is
- * saturated it stands aside entirely.
+ * saturated it stands aside entirely. And it follows its own payoff: the budget shrinks with the
+ * share of hedges that answer first. A hedge that loses cost a request and (on HTTP/1.1) the
+ * socket its loser was aborted on; when calls are "slow" only by our own queueing, just past a
+ * tight p95, the primary nearly always wins, and hedging at the full budget would only add load.
  */
 export class Hedger {
   private calls = 0
   private hedges = 0
+  private wins = 0
 
   constructor(
     private readonly tracker: LatencyTracker,
@@ -77,6 +87,7 @@ export class Hedger {
 
   /** The hedge's answer was the one used. */
   won(): void {
+    this.wins++
     this.events.won()
   }
 
@@ -85,7 +96,14 @@ export class Hedger {
     if (this.calls >= BUDGET_HALF_LIFE_CALLS) {
       this.calls /= 2
       this.hedges /= 2
+      this.wins /= 2
     }
+  }
+
+  /** The share of the budget hedging has earned: whole until enough hedges were sent to judge. */
+  private budgetShare(): number {
+    if (this.hedges < HEDGES_FOR_A_VERDICT) return 1
+    return Math.min(1, Math.max(MIN_BUDGET_SHARE, this.wins / this.hedges / PAYING_WIN_RATE))
   }
 
   private loopBusy(): boolean {
@@ -93,6 +111,6 @@ export class Hedger {
   }
 
   private budgetAllows(): boolean {
-    return this.hedges + 1 <= this.options.maxRatio * this.calls
+    return this.hedges + 1 <= this.options.maxRatio * this.budgetShare() * this.calls
   }
 }

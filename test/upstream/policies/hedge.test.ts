@@ -151,4 +151,34 @@ describe('Hedger budget', () => {
       expect(hedger.fire(0, true)).toBe(false)
     }
   })
+
+  /** Sends hedges over `calls` calls one after another, each won with probability `winRate` (every `1/winRate`-th). */
+  function hedgeOver(hedger: Hedger, calls: number, winRate: number): number {
+    let sent = 0
+    for (let i = 0; i < calls; i++) {
+      if (hedger.arm() === undefined || !hedger.fire(0, true)) continue
+      sent++
+      if (winRate > 0 && sent % Math.round(1 / winRate) === 0) hedger.won()
+    }
+    return sent
+  }
+
+  it('keeps the whole budget while hedges answer first often enough to pay', () => {
+    const hedger = new Hedger(warmTracker(10), options({ maxRatio: 0.05 }), undefined, IDLE)
+    const sent = hedgeOver(hedger, 4000, 0.5)
+    expect(sent).toBeGreaterThanOrEqual(195)
+    expect(sent).toBeLessThanOrEqual(200)
+  })
+
+  it('shrinks the budget, down to a tenth, when hedges keep losing: they only added load', () => {
+    const hedger = new Hedger(warmTracker(10), options({ maxRatio: 0.05 }), undefined, IDLE)
+    // The first 20 hedges go out on the whole budget, then losing ones earn a tenth of it.
+    const first = hedgeOver(hedger, 400, 0)
+    expect(first).toBe(20)
+    const later = hedgeOver(hedger, 3600, 0)
+    // 4000 calls × 0.05 × 0.1 = 20 in all: no more until the calls grow.
+    expect(later).toBe(0)
+    expect(hedgeOver(hedger, 4000, 0)).toBe(20)
+  })
 })
+

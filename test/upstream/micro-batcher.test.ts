@@ -1,10 +1,11 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import type { UpstreamObserver } from '../../src/domain/observer.js'
 import type { FetchResult } from '../../src/domain/outcome.js'
 import { MicroBatcher, type BatchEndpoint, type MicroBatchOptions } from '../../src/upstream/micro-batcher.js'
 import { UpstreamHost, type HostPolicies } from '../../src/upstream/upstream-host.js'
 import { ok, settle, upstreamError, watch } from './policies/helpers.js'
 import { useFakeFlightClock } from './fake-clock.js'
+import { answerLater, type SentRequest } from './scripted-send.js'
+import { spyObserver } from './spy-observer.js'
 
 // The batcher on a real UpstreamHost (its bulkhead, breaker, retry, hedger and rate budget) and
 // one fake clock: which lookups share a request, what the request asks for, and who hears what.
@@ -14,17 +15,6 @@ const NAME = 'publisher'
 const ENDPOINT = 'books'
 
 useFakeFlightClock()
-
-const spyObserver = () => ({
-  upstreamRequest: vi.fn(),
-  retried: vi.fn(),
-  hedgeSent: vi.fn(),
-  hedgeWon: vi.fn(),
-  hedgeSkippedBusy: vi.fn(),
-  coalesced: vi.fn(),
-  batchSent: vi.fn(),
-  cache: vi.fn()
-}) satisfies UpstreamObserver
 
 /** How one request to the scripted batch endpoint goes: an answer (built from its keys) after some ms, or none. */
 type BatchStep = { readonly afterMs: number; readonly answer: (keys: readonly string[]) => FetchResult } | 'never'
@@ -37,11 +27,8 @@ const answerAfter = (afterMs: number, answer: FetchResult | ((keys: readonly str
 const NEVER: BatchStep = 'never'
 
 /** What the scripted endpoint saw of one request. */
-interface BatchRequest {
+interface BatchRequest extends SentRequest {
   readonly keys: readonly string[]
-  readonly sentAt: number
-  abortReason: Error | undefined
-  answered: boolean
 }
 
 /**
@@ -58,20 +45,7 @@ function scriptedBatch(...plan: BatchStep[]) {
       const step = plan[Math.min(requests.length, plan.length - 1)] ?? NEVER
       const request: BatchRequest = { keys: [...keys], sentAt: performance.now(), abortReason: undefined, answered: false }
       requests.push(request)
-      const timer = step === 'never'
-        ? undefined
-        : setTimeout(() => {
-          request.answered = true
-          done(step.answer(keys))
-        }, step.afterMs)
-      return {
-        abort(reason) {
-          if (request.answered) throw new Error('aborted a request that had already answered')
-          if (request.abortReason !== undefined) throw new Error('aborted the same request twice')
-          request.abortReason = reason
-          clearTimeout(timer)
-        }
-      }
+      return answerLater(request, step === 'never' ? 'never' : { afterMs: step.afterMs, answer: () => step.answer(keys) }, done)
     },
     split(data, key) {
       const items = data as Record<string, unknown>

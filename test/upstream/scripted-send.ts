@@ -1,4 +1,5 @@
 import type { FetchResult } from '../../src/domain/outcome.js'
+import type { ExchangeHandle } from '../../src/upstream/json-exchange.js'
 import type { Send } from '../../src/upstream/upstream-flight.js'
 
 /** How one request to the scripted upstream goes: an answer after some ms, or none at all. */
@@ -36,24 +37,35 @@ export function scriptedSend(...plan: Step[]): ScriptedSend {
     const step = plan[Math.min(requests.length, plan.length - 1)] ?? NEVER
     const request: SentRequest = { sentAt: performance.now(), abortReason: undefined, answered: false }
     requests.push(request)
-    const timer = step === 'never'
-      ? undefined
-      : setTimeout(() => {
-        request.answered = true
-        done(step.answer)
-      }, step.afterMs)
-    return {
-      abort(reason) {
-        if (request.answered) throw new Error('aborted a request that had already answered')
-        if (request.abortReason !== undefined) throw new Error('aborted the same request twice')
-        request.abortReason = reason
-        clearTimeout(timer)
-      }
-    }
+    return answerLater(request, step === 'never' ? 'never' : { afterMs: step.afterMs, answer: () => step.answer }, done)
   }
   return {
     send,
     requests,
     offsets: () => requests.map((r) => r.sentAt - (requests[0]?.sentAt ?? 0))
+  }
+}
+
+/**
+ * Answers `request` with `step.answer()` after `step.afterMs` (or never), through a handle that
+ * keeps the ExchangeHandle contract as the real client does: an abort clears the answer's timer;
+ * aborting an answered request, or twice, throws.
+ */
+export function answerLater(
+  request: SentRequest, step: { readonly afterMs: number; readonly answer: () => FetchResult } | 'never', done: (result: FetchResult) => void
+): ExchangeHandle {
+  const timer = step === 'never'
+    ? undefined
+    : setTimeout(() => {
+      request.answered = true
+      done(step.answer())
+    }, step.afterMs)
+  return {
+    abort(reason) {
+      if (request.answered) throw new Error('aborted a request that had already answered')
+      if (request.abortReason !== undefined) throw new Error('aborted the same request twice')
+      request.abortReason = reason
+      clearTimeout(timer)
+    }
   }
 }

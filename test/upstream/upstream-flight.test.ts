@@ -1,5 +1,4 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import type { UpstreamObserver } from '../../src/domain/observer.js'
 import type { FetchResult } from '../../src/domain/outcome.js'
 import { Bulkhead } from '../../src/upstream/policies/bulkhead.js'
 import { CircuitBreaker, type CircuitBreakerOptions } from '../../src/upstream/policies/circuit-breaker.js'
@@ -10,6 +9,7 @@ import type { RetryOptions } from '../../src/upstream/policies/retry.js'
 import { UpstreamFlight, type FlightPolicies, type Send } from '../../src/upstream/upstream-flight.js'
 import { ok, settle, upstreamError, watch } from './policies/helpers.js'
 import { useFakeFlightClock } from './fake-clock.js'
+import { spyObserver } from './spy-observer.js'
 import { answerAfter, NEVER, scriptedSend } from './scripted-send.js'
 
 // Keyed coalescing (which callers share a flight) is ResilientSource's: see resilient-source.test.ts.
@@ -35,17 +35,6 @@ interface RigOptions {
   readonly p95Ms?: number
   readonly loop?: LoopGauge
 }
-
-const spyObserver = () => ({
-  upstreamRequest: vi.fn(),
-  retried: vi.fn(),
-  hedgeSent: vi.fn(),
-  hedgeWon: vi.fn(),
-  hedgeSkippedBusy: vi.fn(),
-  coalesced: vi.fn(),
-  batchSent: vi.fn(),
-  cache: vi.fn()
-}) satisfies UpstreamObserver
 
 /**
  * One upstream's policies wired as ResilientSource wires them, with a recording observer.

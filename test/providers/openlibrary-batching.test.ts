@@ -68,6 +68,16 @@ describe('Open Library with batched edition lookups', () => {
     expect(Math.max(...bibkeysPerCall)).toBeLessThanOrEqual(25)
   })
 
+  it('marks a later lookup served from the resolved edition as batched no more: it rode on no call', async () => {
+    const { fake, get } = await start()
+    const [first] = await Promise.all([get(FANTASTIC_MR_FOX), get(unknownIsbns(1)[0] as string)])
+    expect(first.body.sources.publisher).toMatchObject({ status: 'ok', batched: 2 })
+    const again = await get(FANTASTIC_MR_FOX)
+    expect(again.body.sources.publisher?.status).toBe('ok')
+    expect(again.body.sources.publisher?.batched).toBeUndefined()
+    expect(fake.calls.apiBooks).toBe(2) // the ISBN-13s, then the unknown one's ISBN-10
+  })
+
   it('finds a book listed under its ISBN-10 only by asking again with that form', async () => {
     const fox = recorded('openlibrary/edition-OL7353617M.json') as Record<string, unknown>
     const { fake, get } = await start({ data: { ...FOX_EXTRAS, editions: { OL7353617M: { ...fox, isbn_13: undefined } } } })

@@ -41,7 +41,7 @@ const CHAIN_START_SHARE = 0.25
 export class OpenLibraryWorkResolver {
   private readonly resolved: LRUCache<string, ResolvedWork>
 
-  /** `booksApi`: ISBNs are first looked up in batches through `/api/books` (see `edition`). */
+  /** `booksApi`: ISBNs are first looked up in batches through `/api/books` (see `batchedEdition`). */
   constructor(private readonly client: ProviderClient, options: WorkResolverOptions = DEFAULTS, private readonly booksApi?: BatchLoad) {
     this.resolved = new LRUCache({ max: options.maxEntries, ttl: options.ttlMs })
   }
@@ -63,11 +63,10 @@ export class OpenLibraryWorkResolver {
         work = body.value
       }
     }
-    const value: ResolvedWork = {
-      edition, work, workKey, ...(authorNames === undefined ? {} : { authorNames }), ...(batched === undefined ? {} : { batched })
-    }
+    const value: ResolvedWork = { edition, work, workKey, ...(authorNames === undefined ? {} : { authorNames }) }
+    // Kept without the batch mark: a later section served from here rode on no call at all.
     this.resolved.set(isbn13, value)
-    return stepOk(value)
+    return stepOk(batched === undefined ? value : { ...value, batched })
   }
 
   /**

@@ -49,27 +49,27 @@ export function hardcoverSections(client: ProviderClient, batch?: MicroBatchOpti
       return body.ok ? markBatched(fromMapping(mapHardcoverPublisher(body.value, isbn13)), body.batched) : body.result
     }
   }
-  const reviews: BookSource = {
-    async fetchBook(isbn13, signal, deadlineAt, trace): Promise<FetchResult> {
+  /** A section read from the book's edition, marked with the batch its editions query rode on. */
+  const bookSection = (fetch: (found: HardcoverBook, signal: AbortSignal, deadlineAt: number, trace?: TraceContext) => Promise<FetchResult>): BookSource => ({
+    async fetchBook(isbn13, signal, deadlineAt, trace) {
       const found = await book(isbn13, signal, deadlineAt, trace)
       if (!found.ok) return found.result
-      // Nobody rated it: no second query for texts that would not be shown anyway.
-      if (found.value.ratingsCount === 0) return markBatched(fromMapping(mapHardcoverReviews(found.value)), found.batched)
-      const body = jsonOf(await client.post(hardcoverReviewsRequest(found.value.id), `reviews:${found.value.id}`, signal, deadlineAt, trace), client.name)
-      return markBatched(body.ok ? fromMapping(mapHardcoverReviews(found.value, body.value)) : body.result, found.batched)
+      return markBatched(await fetch(found.value, signal, deadlineAt, trace), found.batched)
     }
-  }
-  const recommendations: BookSource = {
-    async fetchBook(isbn13, signal, deadlineAt, trace): Promise<FetchResult> {
-      const found = await book(isbn13, signal, deadlineAt, trace)
-      if (!found.ok) return found.result
-      const term = hardcoverRecommendationSearchTerm(found.value)
-      if (term === undefined) return markBatched({ status: 'not_found', detail: `Hardcover book ${found.value.id} names no author to find other books by` }, found.batched)
-      const request = hardcoverSearchRequest(term, AUTHOR_SEARCH_HITS)
-      const body = jsonOf(await client.post(request, `search:${AUTHOR_SEARCH_HITS}:${term}`, signal, deadlineAt, trace), client.name)
-      return markBatched(body.ok ? fromMapping(mapHardcoverRecommendations(body.value, found.value)) : body.result, found.batched)
-    }
-  }
+  })
+  const reviews = bookSection(async (found, signal, deadlineAt, trace) => {
+    // Nobody rated it: no second query for texts that would not be shown anyway.
+    if (found.ratingsCount === 0) return fromMapping(mapHardcoverReviews(found))
+    const body = jsonOf(await client.post(hardcoverReviewsRequest(found.id), `reviews:${found.id}`, signal, deadlineAt, trace), client.name)
+    return body.ok ? fromMapping(mapHardcoverReviews(found, body.value)) : body.result
+  })
+  const recommendations = bookSection(async (found, signal, deadlineAt, trace) => {
+    const term = hardcoverRecommendationSearchTerm(found)
+    if (term === undefined) return { status: 'not_found', detail: `Hardcover book ${found.id} names no author to find other books by` }
+    const request = hardcoverSearchRequest(term, AUTHOR_SEARCH_HITS)
+    const body = jsonOf(await client.post(request, `search:${AUTHOR_SEARCH_HITS}:${term}`, signal, deadlineAt, trace), client.name)
+    return body.ok ? fromMapping(mapHardcoverRecommendations(body.value, found)) : body.result
+  })
   const search: SearchSource = {
     async search(query, limit, signal, deadlineAt, trace): Promise<FetchResult> {
       const body = jsonOf(await client.post(hardcoverSearchRequest(query, limit), `search:${limit}:${query}`, signal, deadlineAt, trace), client.name)

@@ -10,7 +10,7 @@ import type { ProviderClient } from '../provider-client.js'
 import { openLibraryRecommendationSubjects, mapOpenLibrarySearch, mapOpenLibrarySubjectRecommendations } from './openlibrary-lists.js'
 import { mapOpenLibraryPublisher, mapOpenLibraryRatings, openLibraryAuthorKeys, openLibraryAuthorName } from './openlibrary-mapping.js'
 import { openLibraryAuthorPath, openLibraryBooksApiPath, openLibraryRatingsPath, openLibrarySearchPath, openLibrarySubjectPath } from './openlibrary-requests.js'
-import { OpenLibraryWorkResolver } from './openlibrary-work-resolver.js'
+import { OpenLibraryWorkResolver, type ResolvedWork } from './openlibrary-work-resolver.js'
 import { contractSearchResults, type ProviderSections } from './provider-sections.js'
 import { fromMapping, jsonOf, markBatched, withoutReviewTexts } from './provider-results.js'
 
@@ -31,11 +31,17 @@ export function openLibrarySections(client: ProviderClient, batch?: MicroBatchOp
     ? undefined
     : client.batchLoader('books', batch, (isbns) => ({ method: 'GET', path: openLibraryBooksApiPath(isbns, 'details') }))
   const resolver = new OpenLibraryWorkResolver(client, undefined, booksApi)
-  const publisher: BookSource = { fetchBook: (isbn13, signal, deadlineAt, trace) => fetchPublisher(client, resolver, isbn13, signal, deadlineAt, trace) }
-  const reviews: BookSource = { fetchBook: (isbn13, signal, deadlineAt, trace) => fetchRatings(client, resolver, isbn13, signal, deadlineAt, trace) }
-  const recommendations: BookSource = {
-    fetchBook: (isbn13, signal, deadlineAt, trace) => fetchRecommendations(client, resolver, isbn13, signal, deadlineAt, trace)
-  }
+  /** A section read from the book's resolved edition and work, marked with the batch its lookup rode on. */
+  const section = (fetch: ResolvedSection): BookSource => ({
+    async fetchBook(isbn13, signal, deadlineAt, trace) {
+      const resolved = await resolver.resolve(isbn13, signal, deadlineAt, trace)
+      if (!resolved.ok) return resolved.result
+      return markBatched(await fetch({ client, resolved: resolved.value, isbn13, signal, deadlineAt, trace }), resolved.value.batched)
+    }
+  })
+  const publisher = section(fetchPublisher)
+  const reviews = section(fetchRatings)
+  const recommendations = section(fetchRecommendations)
   const search: SearchSource = {
     async search(query, limit, signal, deadlineAt, trace) {
       const body = jsonOf(await client.get(openLibrarySearchPath(query, limit), signal, deadlineAt, trace), client.name)
@@ -47,63 +53,59 @@ export function openLibrarySections(client: ProviderClient, batch?: MicroBatchOp
   return { publisher, reviews, recommendations, search, close: () => client.close() }
 }
 
-/** Edition + work (shared), then each author's name: editions carry only author keys. */
-async function fetchPublisher(
-  client: ProviderClient, resolver: OpenLibraryWorkResolver, isbn13: string, signal: AbortSignal, deadlineAt: number, trace?: TraceContext
-): Promise<FetchResult> {
-  const resolved = await resolver.resolve(isbn13, signal, deadlineAt, trace)
-  if (!resolved.ok) return resolved.result
-  const { edition, work, batched } = resolved.value
-  if (resolved.value.authorNames !== undefined && resolved.value.authorNames.length > 0) {
-    const authorNames = resolved.value.authorNames.slice(0, MAX_AUTHORS)
-    return markBatched(fromMapping(mapOpenLibraryPublisher({ edition, work, authorNames })), batched)
+interface SectionCall {
+  readonly client: ProviderClient
+  readonly resolved: ResolvedWork
+  readonly isbn13: string
+  readonly signal: AbortSignal
+  readonly deadlineAt: number
+  readonly trace: TraceContext | undefined
+}
+
+type ResolvedSection = (call: SectionCall) => Promise<FetchResult>
+
+/** Edition + work (shared), and the authors' names: from the batch entry, else one request each (editions carry only keys). */
+async function fetchPublisher({ client, resolved, signal, deadlineAt, trace }: SectionCall): Promise<FetchResult> {
+  const { edition, work } = resolved
+  let authorNames = resolved.authorNames?.slice(0, MAX_AUTHORS) ?? []
+  if (authorNames.length === 0) {
+    const keys = openLibraryAuthorKeys(edition, work).slice(0, MAX_AUTHORS)
+    const replies = await Promise.all(keys.map((key) => client.get(openLibraryAuthorPath(key), signal, deadlineAt, trace)))
+    authorNames = []
+    for (const reply of replies) {
+      if (reply.status === 'not_found') continue
+      const body = jsonOf(reply, client.name)
+      // A byline with a name missing would be cached for a day: better no section now.
+      if (!body.ok) return body.result
+      const name = openLibraryAuthorName(body.value)
+      if (name !== undefined) authorNames.push(name)
+    }
   }
-  const keys = openLibraryAuthorKeys(edition, work).slice(0, MAX_AUTHORS)
-  const replies = await Promise.all(keys.map((key) => client.get(openLibraryAuthorPath(key), signal, deadlineAt, trace)))
-  const authorNames: string[] = []
-  for (const reply of replies) {
-    if (reply.status === 'not_found') continue
-    const body = jsonOf(reply, client.name)
-    // A byline with a name missing would be cached for a day: better no section now.
-    if (!body.ok) return body.result
-    const name = openLibraryAuthorName(body.value)
-    if (name !== undefined) authorNames.push(name)
-  }
-  return markBatched(fromMapping(mapOpenLibraryPublisher({ edition, work, authorNames })), batched)
+  return fromMapping(mapOpenLibraryPublisher({ edition, work, authorNames }))
 }
 
 /** Ratings belong to the work: an edition id answers "notfound". No review texts exist. */
-async function fetchRatings(
-  client: ProviderClient, resolver: OpenLibraryWorkResolver, isbn13: string, signal: AbortSignal, deadlineAt: number, trace?: TraceContext
-): Promise<FetchResult> {
-  const resolved = await resolver.resolve(isbn13, signal, deadlineAt, trace)
-  if (!resolved.ok) return resolved.result
-  const { workKey, batched } = resolved.value
-  if (workKey === undefined) return markBatched({ status: 'not_found', detail: `Open Library edition of ISBN ${isbn13} belongs to no work, and ratings are kept per work` }, batched)
+async function fetchRatings({ client, resolved: { workKey }, isbn13, signal, deadlineAt, trace }: SectionCall): Promise<FetchResult> {
+  if (workKey === undefined) return { status: 'not_found', detail: `Open Library edition of ISBN ${isbn13} belongs to no work, and ratings are kept per work` }
   const reply = await client.get(openLibraryRatingsPath(workKey), signal, deadlineAt, trace)
-  if (reply.status === 'not_found') return markBatched({ status: 'not_found', detail: `Open Library has no ratings for ${workKey}` }, batched)
+  if (reply.status === 'not_found') return { status: 'not_found', detail: `Open Library has no ratings for ${workKey}` }
   const body = jsonOf(reply, client.name)
-  return markBatched(body.ok ? withoutReviewTexts(fromMapping(mapOpenLibraryRatings(body.value))) : body.result, batched)
+  return body.ok ? withoutReviewTexts(fromMapping(mapOpenLibraryRatings(body.value))) : body.result
 }
 
 /** Other works of the work's first telling subjects; they are works, so items have a key and a link, no ISBN. */
-async function fetchRecommendations(
-  client: ProviderClient, resolver: OpenLibraryWorkResolver, isbn13: string, signal: AbortSignal, deadlineAt: number, trace?: TraceContext
-): Promise<FetchResult> {
-  const resolved = await resolver.resolve(isbn13, signal, deadlineAt, trace)
-  if (!resolved.ok) return resolved.result
-  const { work, workKey, batched } = resolved.value
+async function fetchRecommendations({ client, resolved: { work, workKey }, isbn13, signal, deadlineAt, trace }: SectionCall): Promise<FetchResult> {
   const subjects = openLibraryRecommendationSubjects(work, MAX_SUBJECTS)
-  if (subjects.length === 0) return markBatched({ status: 'not_found', detail: `Open Library lists no subjects for the work of ISBN ${isbn13}` }, batched)
+  if (subjects.length === 0) return { status: 'not_found', detail: `Open Library lists no subjects for the work of ISBN ${isbn13}` }
   let result: FetchResult = { status: 'not_found', detail: `Open Library subjects of ISBN ${isbn13} have no other works` }
   for (const subject of subjects) {
     const body = jsonOf(await client.get(openLibrarySubjectPath(subject, SUBJECT_WORKS), signal, deadlineAt, trace), client.name)
-    if (!body.ok) return markBatched(body.result, batched)
+    if (!body.ok) return body.result
     result = fromMapping(mapOpenLibrarySubjectRecommendations(body.value, {
       excludeWorkKeys: workKey === undefined ? [] : [workKey],
       limit: RECOMMENDATIONS
     }))
-    if (result.status !== 'not_found') return markBatched(result, batched)
+    if (result.status !== 'not_found') return result
   }
-  return markBatched(result, batched)
+  return result
 }

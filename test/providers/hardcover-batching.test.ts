@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { isbn13CheckDigit } from '../../src/domain/isbn-check-digit.js'
 import { expectMatchesContract } from '../helpers/contract.js'
 import { startFakeHardcover, type FakeProvider, type HardcoverCallKind } from '../helpers/fake-providers.js'
 import { startProviderApp, type BookBody, type ProviderApp } from '../helpers/provider-app.js'
+import { closeAfterEach } from '../helpers/close-after-each.js'
 
 // Hardcover with batching on (its default, HARDCOVER_BATCH_MAX=25): the editions queries of
 // concurrent books go out as one query, whose `_in` lists carry every ISBN.
@@ -10,19 +11,16 @@ import { startProviderApp, type BookBody, type ProviderApp } from '../helpers/pr
 const TOKEN = 'hc-test-token-4f9a2c'
 const OATHBRINGER = '9780765365293'
 
-const closers: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
+const closeLater = closeAfterEach()
 
 async function start(env: Record<string, string> = {}): Promise<{ fake: FakeProvider<HardcoverCallKind>; service: ProviderApp }> {
   const fake = await startFakeHardcover({ token: TOKEN })
-  closers.push(() => fake.close())
+  closeLater(() => fake.close())
   const service = await startProviderApp({
     PUBLISHER_PROVIDERS: 'hardcover', REVIEWS_PROVIDERS: 'native', RECOMMENDATIONS_PROVIDERS: 'native',
     HARDCOVER_URL: `${fake.url}/v1/graphql`, HARDCOVER_TOKEN: TOKEN, HARDCOVER_MAX_RPS: '50', CACHE_ENABLED: 'false', ...env
   })
-  closers.push(() => service.close())
+  closeLater(() => service.close())
   return { fake, service }
 }
 

@@ -1,24 +1,22 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { isbn13CheckDigit } from '../../src/domain/isbn-check-digit.js'
 import { expectMatchesContract } from '../helpers/contract.js'
 import { startFakeOpenLibrary, type FakeProvider, type OpenLibraryCallKind } from '../helpers/fake-providers.js'
 import { recorded } from '../helpers/provider-samples.js'
 import { FANTASTIC_MR_FOX, FOX_EXTRAS, startProviderApp, type BookBody, type ProviderApp } from '../helpers/provider-app.js'
+import { closeAfterEach } from '../helpers/close-after-each.js'
 
 // Open Library with batching on (its default, OPENLIBRARY_BATCH_MAX=25): the edition lookups of
 // concurrent books go out as one `/api/books?jscmd=details` call. The per-book chain is in
 // openlibrary-provider.test.ts and openlibrary-limits.test.ts.
 
-const closers: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
+const closeLater = closeAfterEach()
 
 async function start(options: Parameters<typeof startFakeOpenLibrary>[0] = {}, env: Record<string, string> = {}) {
   const fake: FakeProvider<OpenLibraryCallKind> = await startFakeOpenLibrary({ data: FOX_EXTRAS, ...options })
-  closers.push(() => fake.close())
+  closeLater(() => fake.close())
   const service: ProviderApp = await startProviderApp({ BOOK_PROVIDERS: 'openlibrary', OPENLIBRARY_URL: fake.url, OPENLIBRARY_MAX_RPS: '50', CACHE_ENABLED: 'false', ...env })
-  closers.push(() => service.close())
+  closeLater(() => service.close())
   const get = async (isbn: string) => {
     const response = await service.app.inject({ method: 'GET', url: `/books/${isbn}` })
     return { response, body: response.json<BookBody>() }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { isbn13CheckDigit } from '../../src/domain/isbn-check-digit.js'
 import { NO_OBSERVER } from '../../src/domain/observer.js'
 import { loadConfig } from '../../src/config.js'
@@ -10,22 +10,20 @@ import { openLibrarySections } from '../../src/upstream/providers/openlibrary-so
 import { UpstreamHost } from '../../src/upstream/upstream-host.js'
 import { startFakeOpenLibrary, type FakeProvider, type OpenLibraryCallKind } from '../helpers/fake-providers.js'
 import { FANTASTIC_MR_FOX, FOX_EXTRAS, startProviderApp, type BookBody, type ProviderApp } from '../helpers/provider-app.js'
+import { closeAfterEach } from '../helpers/close-after-each.js'
 
-const closers: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-})
+const closeLater = closeAfterEach()
 
 async function fakeOpenLibrary(options: Parameters<typeof startFakeOpenLibrary>[0] = {}): Promise<FakeProvider<OpenLibraryCallKind>> {
   const fake = await startFakeOpenLibrary({ data: FOX_EXTRAS, ...options })
-  closers.push(() => fake.close())
+  closeLater(() => fake.close())
   return fake
 }
 
 // The per-book chain under the budget (batching off); openlibrary-batching.test.ts has the batched one.
 async function service(env: Record<string, string>): Promise<ProviderApp> {
   const app = await startProviderApp({ BOOK_PROVIDERS: 'openlibrary', OPENLIBRARY_BATCH_MAX: '0', ...env })
-  closers.push(() => app.close())
+  closeLater(() => app.close())
   return app
 }
 
@@ -93,7 +91,7 @@ describe('Open Library outbound limits', () => {
     const options = openLibraryClientOptions({ baseUrl: new URL(fake.url), contact: 'x@example.org', maxBodyBytes: 1 << 20, connections: 2 }, log)
     // The User-Agent Bindery sent when Open Library refused it (provider-samples/openlibrary/error-403.html).
     const client = new ProviderClient({ ...options, headers: { 'user-agent': 'bindery/sha-14ac48b (linux)' } }, host)
-    closers.push(() => client.close())
+    closeLater(() => client.close())
     const { publisher } = openLibrarySections(client)
     for (const isbn of [FANTASTIC_MR_FOX, '9780441013593']) {
       const result = await publisher?.fetchBook(isbn, new AbortController().signal, performance.now() + 2000)
@@ -116,7 +114,7 @@ describe('Open Library outbound limits', () => {
         res.end(answer.body ?? '')
       })
       await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
-      closers.push(() => new Promise<void>((resolve) => http.close(() => resolve())))
+      closeLater(() => new Promise<void>((resolve) => http.close(() => resolve())))
       return { url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, paths }
     }
 

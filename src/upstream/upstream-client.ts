@@ -58,8 +58,8 @@ export class UpstreamClient {
 
   /** One book's part of a batch answer: its section, `not_found` when absent, `invalid_response` when malformed. */
   bookOf(items: unknown, isbn13: string): FetchResult {
+    if (!Object.hasOwn(items as object, isbn13)) return { status: 'not_found' }
     const item = (items as Record<string, unknown>)[isbn13]
-    if (item === undefined || !Object.hasOwn(items as object, isbn13)) return { status: 'not_found' }
     const checked = toSection(this.source, item)
     if (!checked.ok) return { status: 'invalid_response', detail: `${this.source} batch entry for ${isbn13}: ${checked.detail}` }
     // The ETag wants the upstream's own answer for this book: its entry's text.

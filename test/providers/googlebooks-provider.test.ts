@@ -1,28 +1,23 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { expectMatchesContract } from '../helpers/contract.js'
 import { startFakeGoogleBooks, type FakeProvider, type GoogleBooksCallKind } from '../helpers/fake-providers.js'
 import { startProviderApp, type ProviderApp } from '../helpers/provider-app.js'
+import { closeAfterEach } from '../helpers/close-after-each.js'
 
 const KEY = 'test-google-key'
 const GREAT_EXPECTATIONS = '9780141439563'
 const GULLIVER_ASKED = '9780143119111'
 
-let fake: FakeProvider<GoogleBooksCallKind> | undefined
-let service: ProviderApp | undefined
-
-afterEach(async () => {
-  await service?.close()
-  await fake?.close()
-  service = undefined
-  fake = undefined
-})
+const closeLater = closeAfterEach()
 
 async function start(options: { quota?: number } = {}, env: Record<string, string> = {}): Promise<{ fake: FakeProvider<GoogleBooksCallKind>; service: ProviderApp }> {
-  fake = await startFakeGoogleBooks({ apiKey: KEY, ...options })
-  service = await startProviderApp({
+  const fake = await startFakeGoogleBooks({ apiKey: KEY, ...options })
+  closeLater(() => fake.close())
+  const service = await startProviderApp({
     PUBLISHER_PROVIDERS: 'googlebooks', REVIEWS_PROVIDERS: 'googlebooks', RECOMMENDATIONS_PROVIDERS: 'native',
     GOOGLEBOOKS_URL: `${fake.url}/books/v1`, GOOGLEBOOKS_API_KEY: KEY, ...env
   })
+  closeLater(() => service.close())
   return { fake, service }
 }
 

@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { expectMatchesContract } from '../helpers/contract.js'
 import { recordedHardcoverData, startFakeHardcover, type FakeProvider, type HardcoverCallKind } from '../helpers/fake-providers.js'
 import { startProviderApp, type ProviderApp } from '../helpers/provider-app.js'
+import { closeAfterEach } from '../helpers/close-after-each.js'
 
 const TOKEN = 'hc-test-token-4f9a2c'
 const OATHBRINGER = '9780765365293'
@@ -17,19 +18,13 @@ const SANDERSON_SEARCH = {
   ]
 }
 
-let fake: FakeProvider<HardcoverCallKind> | undefined
-let service: ProviderApp | undefined
-
-afterEach(async () => {
-  await service?.close()
-  await fake?.close()
-  service = undefined
-  fake = undefined
-})
+const closeLater = closeAfterEach()
 
 async function start(env: Record<string, string> = {}): Promise<{ fake: FakeProvider<HardcoverCallKind>; service: ProviderApp }> {
-  fake = await startFakeHardcover({ token: TOKEN, data: { searches: { ...recordedHardcoverData().searches, 'brandon sanderson': SANDERSON_SEARCH } } })
-  service = await startProviderApp({ BOOK_PROVIDERS: 'hardcover', HARDCOVER_URL: `${fake.url}/v1/graphql`, HARDCOVER_TOKEN: TOKEN, HARDCOVER_MAX_RPS: '10', ...env })
+  const fake = await startFakeHardcover({ token: TOKEN, data: { searches: { ...recordedHardcoverData().searches, 'brandon sanderson': SANDERSON_SEARCH } } })
+  closeLater(() => fake.close())
+  const service = await startProviderApp({ BOOK_PROVIDERS: 'hardcover', HARDCOVER_URL: `${fake.url}/v1/graphql`, HARDCOVER_TOKEN: TOKEN, HARDCOVER_MAX_RPS: '10', ...env })
+  closeLater(() => service.close())
   return { fake, service }
 }
 
@@ -77,8 +72,10 @@ describe('Hardcover provider against the fake', () => {
   })
 
   it('mixes with native sections: a section nobody lists is served by the native upstreams (here the demo ones)', async () => {
-    fake = await startFakeHardcover({ token: TOKEN })
-    service = await startProviderApp({ REVIEWS_PROVIDERS: 'hardcover', HARDCOVER_URL: `${fake.url}/v1/graphql`, HARDCOVER_TOKEN: TOKEN })
+    const fake = await startFakeHardcover({ token: TOKEN })
+    closeLater(() => fake.close())
+    const service = await startProviderApp({ REVIEWS_PROVIDERS: 'hardcover', HARDCOVER_URL: `${fake.url}/v1/graphql`, HARDCOVER_TOKEN: TOKEN })
+    closeLater(() => service.close())
     const response = await service.app.inject({ method: 'GET', url: '/books/9780441013593' })
     expect(response.statusCode).toBe(200)
     expectMatchesContract('/books/{isbn}', 'GET', response)

@@ -1,24 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { expectMatchesContract } from '../helpers/contract.js'
 import { startFakeOpenLibrary, type FakeProvider, type OpenLibraryCallKind } from '../helpers/fake-providers.js'
 import { fixture } from '../helpers/provider-samples.js'
 import { FANTASTIC_MR_FOX, FOX_EXTRAS, startProviderApp, type ProviderApp } from '../helpers/provider-app.js'
+import { closeAfterEach } from '../helpers/close-after-each.js'
 
-let fake: FakeProvider<OpenLibraryCallKind> | undefined
-let service: ProviderApp | undefined
-
-afterEach(async () => {
-  await service?.close()
-  await fake?.close()
-  service = undefined
-  fake = undefined
-})
+const closeLater = closeAfterEach()
 
 // These tests follow the per-book chain (`/isbn/` 302 → edition → work): batching is off here;
 // openlibrary-batching.test.ts covers the batched edition lookup through `/api/books`.
 async function start(env: Record<string, string> = {}): Promise<{ fake: FakeProvider<OpenLibraryCallKind>; service: ProviderApp }> {
-  fake = await startFakeOpenLibrary({ data: FOX_EXTRAS })
-  service = await startProviderApp({ BOOK_PROVIDERS: 'openlibrary', OPENLIBRARY_URL: fake.url, OPENLIBRARY_BATCH_MAX: '0', ...env })
+  const fake = await startFakeOpenLibrary({ data: FOX_EXTRAS })
+  closeLater(() => fake.close())
+  const service = await startProviderApp({ BOOK_PROVIDERS: 'openlibrary', OPENLIBRARY_URL: fake.url, OPENLIBRARY_BATCH_MAX: '0', ...env })
+  closeLater(() => service.close())
   return { fake, service }
 }
 
@@ -95,14 +90,16 @@ describe('BOOK_PROVIDERS=openlibrary against the fake Open Library', () => {
   })
 
   it('normalizes what editors really store: an object description, a -1 cover, a MARC language, a title prefix, an author it cannot name', async () => {
-    fake = await startFakeOpenLibrary({
+    const fake = await startFakeOpenLibrary({
       data: {
         editions: { OL90000001M: fixture('openlibrary/edition-edge-cases.json') },
         works: { OL90000001W: fixture('openlibrary/work-object-description.json') },
         ratings: { OL90000001W: fixture('openlibrary/ratings-none.json') }
       }
     })
-    service = await startProviderApp({ BOOK_PROVIDERS: 'openlibrary', OPENLIBRARY_URL: fake.url, OPENLIBRARY_MAX_RPS: '20', OPENLIBRARY_BATCH_MAX: '0' })
+    closeLater(() => fake.close())
+    const service = await startProviderApp({ BOOK_PROVIDERS: 'openlibrary', OPENLIBRARY_URL: fake.url, OPENLIBRARY_MAX_RPS: '20', OPENLIBRARY_BATCH_MAX: '0' })
+    closeLater(() => service.close())
     const response = await service.app.inject({ method: 'GET', url: '/books/2070464237' })
     expect(response.statusCode).toBe(200)
     expectMatchesContract('/books/{isbn}', 'GET', response)

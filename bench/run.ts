@@ -11,7 +11,7 @@ import { scenarioByName, SCENARIOS } from './scenarios.js'
 import { TARGET_NAMES, type ServiceMode, type TargetName } from './target-specs.js'
 
 // `npm run bench [-- options]`: runs the scenarios, prints the tables, writes bench/results/.
-// `--profile` instead runs our service alone under --cpu-prof (fanout unless --scenario says
+// `--profile` instead runs our service (or the first --target) alone under --cpu-prof (fanout unless --scenario says
 // otherwise) and prints its hottest functions; distorted figures are then not written.
 
 const HELP = `usage: npm run bench -- [options]
@@ -25,7 +25,8 @@ const HELP = `usage: npm run bench -- [options]
   --env KEY=VALUE   extra service environment, over the scenario's own (repeatable; makes the run partial)
   --service-root DIR  measure the build in another checkout as ours (bench:ab uses it; makes the run partial)
   --service-node PATH  run our service on this Node.js executable instead of the pinned one (makes the run partial)
-  --profile         profile our service with --cpu-prof and print the top self-time functions
+  --profile         profile our service (or the first --target) with --cpu-prof and print the top
+                    self-time functions and the layers
   --profile-dir DIR where --cpu-prof writes (default /tmp/prof); never inside the repository
   --out DIR         results directory (default bench/results): a full run with default settings
                     writes latest.{json,md} and latency-vs-load.svg, anything else partial/<scenarios>.*
@@ -85,8 +86,8 @@ async function main(): Promise<number> {
     repeat,
     ...(durationS === undefined ? {} : { durationS }),
     ...(warmupS === undefined ? {} : { warmupS }),
-    // A profile is of our service; the baselines would only add noise and time.
-    ...(profileDir === undefined ? (targets === undefined ? {} : { targets }) : { targets: ['ours'], profileDir }),
+    // A profile is of one target, ours unless --target names another: more would only add noise and time.
+    ...(profileDir === undefined ? (targets === undefined ? {} : { targets }) : { targets: [targets?.[0] ?? 'ours'], profileDir }),
     log: (line) => console.error(line)
   })
 

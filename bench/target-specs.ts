@@ -17,7 +17,7 @@ export interface TargetLaunch {
   readonly serviceRoot?: string
   /** The Node.js executable; default the harness's own (the pinned runtime). bench:ab compares runtimes with it. */
   readonly nodePath?: string
-  /** Directory for `--cpu-prof`, when our service is being profiled. */
+  /** Directory for `--cpu-prof`, when the target is being profiled. */
   readonly profileDir?: string
 }
 
@@ -32,7 +32,8 @@ export interface TargetSpec {
 
 const root = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url))
 const inService = (serviceRoot: string | undefined, path: string): string => serviceRoot === undefined ? root(path) : join(serviceRoot, path)
-const bench = (file: string): string[] => ['--import', 'tsx', root(`bench/targets/${file}`)]
+const cpuProf = (profileDir: string | undefined): string[] => profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]
+const bench = (file: string) => ({ profileDir }: TargetLaunch): string[] => [...cpuProf(profileDir), '--import', 'tsx', root(`bench/targets/${file}`)]
 
 export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
   ours: {
@@ -42,14 +43,14 @@ export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
     nodeArgs: ({ serviceMode, serviceRoot, profileDir }) => [
       // As `npm start` and the Dockerfile run it (see README, Performance).
       '--max-semi-space-size=32',
-      ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
+      ...cpuProf(profileDir),
       ...(serviceMode === 'dist' ? [inService(serviceRoot, 'dist/server.js')] : ['--import', 'tsx', inService(serviceRoot, 'src/server.ts')])
     ]
   },
-  ceiling: { name: 'ceiling', label: '(a) ceiling: bare Fastify, no upstreams', api: 'rest', nodeArgs: () => bench('ceiling.ts') },
-  naive: { name: 'naive', label: '(b) naive: sequential awaits', api: 'rest', nodeArgs: () => bench('naive.ts') },
-  mercurius: { name: 'mercurius', label: '(d) GraphQL BFF: Fastify + Mercurius', api: 'graphql', nodeArgs: () => bench('mercurius.ts') },
-  minimal: { name: 'minimal', label: '(e) minimal: Fastify + undici, Promise.all', api: 'rest', nodeArgs: () => bench('minimal.ts') }
+  ceiling: { name: 'ceiling', label: '(a) ceiling: bare Fastify, no upstreams', api: 'rest', nodeArgs: bench('ceiling.ts') },
+  naive: { name: 'naive', label: '(b) naive: sequential awaits', api: 'rest', nodeArgs: bench('naive.ts') },
+  mercurius: { name: 'mercurius', label: '(d) GraphQL BFF: Fastify + Mercurius', api: 'graphql', nodeArgs: bench('mercurius.ts') },
+  minimal: { name: 'minimal', label: '(e) minimal: Fastify + undici, Promise.all', api: 'rest', nodeArgs: bench('minimal.ts') }
 }
 
 /** The environment every target gets: production mode, the mock as upstreams, a free port. */

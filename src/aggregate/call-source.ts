@@ -1,5 +1,4 @@
 import type { FetchResult, SourceOutcome } from '../domain/outcome.js'
-import type { SourceName } from '../domain/sources.js'
 import type { TraceContext } from '../tracing/trace-context.js'
 
 /** Anything that can fetch one section of a book: an upstream client, or a fake in tests. */
@@ -15,22 +14,6 @@ export interface BookSource {
    * of a real call.
    */
   peekFresh?(isbn13: string): FetchResult | undefined
-}
-
-export interface CallSourceOptions {
-  readonly name: SourceName
-  readonly source: BookSource
-  readonly isbn13: string
-  readonly timeoutMs: number
-  /** Aborts when the client goes away (or the whole request is cancelled). */
-  readonly signal: AbortSignal
-  readonly trace?: TraceContext
-}
-
-/** One book section from one source, under its own timeout. */
-export function callSource(options: CallSourceOptions): Promise<SourceOutcome> {
-  const { source, isbn13, trace } = options
-  return callWithTimeout({ ...options, call: (signal, deadlineAt) => source.fetchBook(isbn13, signal, deadlineAt, trace) })
 }
 
 export interface CallWithTimeoutOptions {

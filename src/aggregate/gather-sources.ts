@@ -1,7 +1,8 @@
-import type { SourceOutcome, SourceOutcomes } from '../domain/outcome.js'
+import type { FetchResult, SourceOutcome, SourceOutcomes } from '../domain/outcome.js'
 import { SOURCE_NAMES, type SourceName } from '../domain/sources.js'
 import type { TraceContext } from '../tracing/trace-context.js'
-import { callSource, type BookSource } from './call-source.js'
+import type { BookSource } from './call-source.js'
+import { SectionTimers } from './section-timers.js'
 
 export type BookSources = Readonly<Record<SourceName, BookSource>>
 
@@ -20,40 +21,93 @@ export interface GatherOptions {
 }
 
 const SKIPPED: SourceOutcome = { status: 'skipped', durationMs: 0 }
+const CANCELLED = 'the request was cancelled'
 
 /**
- * Calls every included source concurrently and waits until all of them have settled. A
- * source with a fresh answer at hand (a cache hit) settles at once, without a call.
+ * Calls every included source concurrently and resolves once all of them have settled; never
+ * rejects. A source with a fresh answer at hand (a cache hit) settles at once, without a call.
+ * Each call has its own signal and its own timeout, but the machinery is the request's: one
+ * promise for the gathering, one listener on the parent signal and one timer per distinct
+ * timeout (usually one for all three), not a promise, a timer and two listeners per call.
+ * The timer and the parent's abort settle a call's outcome themselves, so a source that
+ * ignores its signal cannot hold the answer up.
  */
-export async function gatherSources(options: GatherOptions): Promise<SourceOutcomes> {
+export function gatherSources(options: GatherOptions): Promise<SourceOutcomes> {
   const settled: Partial<Record<SourceName, SourceOutcome>> = {}
-  const pending: Array<Promise<void>> = []
+  const calls: SourceName[] = []
   for (const name of SOURCE_NAMES) {
     if (!options.include.has(name)) {
       settled[name] = SKIPPED
       continue
     }
-    const source = options.sources[name]
-    const fresh = source.peekFresh?.(options.isbn13)
-    if (fresh !== undefined) {
-      const outcome: SourceOutcome = { ...fresh, durationMs: 0 }
-      settled[name] = outcome
-      options.onSettled?.(name, outcome)
+    const fresh = options.sources[name].peekFresh?.(options.isbn13)
+    if (fresh === undefined) {
+      calls.push(name)
       continue
     }
-    pending.push(callSource({
-      name,
-      source,
-      isbn13: options.isbn13,
-      timeoutMs: Math.min(options.timeoutsMs[name], options.deadlineMs),
-      signal: options.signal,
-      trace: options.trace
-    }).then((outcome) => {
-      settled[name] = outcome
-      options.onSettled?.(name, outcome)
-    }))
+    const outcome: SourceOutcome = { ...fresh, durationMs: 0 }
+    settled[name] = outcome
+    options.onSettled?.(name, outcome)
   }
-  if (pending.length > 0) await Promise.all(pending)
-  // Built in a fixed order, whatever order the sources settled in: the JSON keys stay stable.
+  if (calls.length === 0) return Promise.resolve(inOrder(settled))
+  if (options.signal.aborted) {
+    for (const name of calls) settled[name] = { status: 'error', durationMs: 0, detail: CANCELLED }
+    return Promise.resolve(inOrder(settled))
+  }
+  return new Promise((resolve) => gather(options, calls, settled, resolve))
+}
+
+function gather(
+  options: GatherOptions, calls: readonly SourceName[], settled: Partial<Record<SourceName, SourceOutcome>>, resolve: (outcomes: SourceOutcomes) => void
+): void {
+  const { signal, isbn13, trace } = options
+  const started = performance.now()
+  const controllers: Partial<Record<SourceName, AbortController>> = {}
+  let pending = calls.length
+
+  const settle = (name: SourceName, outcome: SourceOutcome): void => {
+    if (settled[name] !== undefined) return
+    settled[name] = outcome
+    timers.settled(name)
+    options.onSettled?.(name, outcome)
+    if (--pending > 0) return
+    timers.clear()
+    signal.removeEventListener('abort', cancel)
+    resolve(inOrder(settled))
+  }
+  const elapsed = (): number => Math.round(performance.now() - started)
+  const timers = new SectionTimers<SourceName>((name, timeoutMs) => {
+    controllers[name]?.abort(new DOMException(`${name} timed out`, 'TimeoutError'))
+    settle(name, { status: 'timeout', durationMs: elapsed(), detail: `${name} did not answer within ${timeoutMs} ms` })
+  })
+  const cancel = (): void => {
+    for (const name of calls) {
+      if (settled[name] !== undefined) continue
+      controllers[name]?.abort(signal.reason)
+      settle(name, { status: 'error', durationMs: elapsed(), detail: CANCELLED })
+    }
+  }
+  signal.addEventListener('abort', cancel, { once: true })
+
+  for (const name of calls) {
+    const timeoutMs = Math.min(options.timeoutsMs[name], options.deadlineMs)
+    const controller = new AbortController()
+    controllers[name] = controller
+    timers.add(name, timeoutMs)
+    let work: Promise<FetchResult>
+    try {
+      work = options.sources[name].fetchBook(isbn13, controller.signal, started + timeoutMs, trace)
+    } catch {
+      work = Promise.reject(new Error('the source threw'))
+    }
+    work.then(
+      (result) => settle(name, { ...result, durationMs: elapsed() }),
+      () => settle(name, { status: 'error', durationMs: elapsed(), detail: `${name} failed unexpectedly` })
+    )
+  }
+}
+
+/** Built in a fixed order, whatever order the sources settled in: the JSON keys stay stable. */
+function inOrder(settled: Partial<Record<SourceName, SourceOutcome>>): SourceOutcomes {
   return { publisher: settled.publisher as SourceOutcome, reviews: settled.reviews as SourceOutcome, recommendations: settled.recommendations as SourceOutcome }
 }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { callSource, type BookSource } from '../../src/aggregate/call-source.js'
+import { callWithTimeout, type BookSource } from '../../src/aggregate/call-source.js'
 import type { FetchResult } from '../../src/domain/outcome.js'
 
 const ISBN = '9780441013593'
@@ -55,7 +55,13 @@ function deaf(): FakeSource {
 
 const live = (): AbortSignal => new AbortController().signal
 
-describe('callSource', () => {
+/** One section's call as the search makes it: the source's fetch under callWithTimeout. */
+function callSource(options: { name: string; source: BookSource; isbn13: string; timeoutMs: number; signal: AbortSignal }): ReturnType<typeof callWithTimeout> {
+  const { name, source, isbn13, timeoutMs, signal } = options
+  return callWithTimeout({ name, timeoutMs, signal, call: (callSignal, deadlineAt) => source.fetchBook(isbn13, callSignal, deadlineAt) })
+}
+
+describe('callWithTimeout', () => {
   it('passes the ISBN-13 to the source and resolves ok with data and a duration', async () => {
     const data = { title: 'Dune' }
     const source = delayed(20, { status: 'ok', data })

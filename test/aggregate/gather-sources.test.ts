@@ -121,6 +121,44 @@ describe('gatherSources', () => {
     expect(outcomes.recommendations).toMatchObject({ status: 'ok', data: 'c' })
   })
 
+  it('turns a source that throws synchronously into an error in its own slot, without its message', async () => {
+    const throwing: BookSource = {
+      fetchBook() {
+        throw new TypeError('internal stack detail')
+      }
+    }
+    const outcomes = await gatherSources(options({ publisher: throwing, reviews: okAfter(10, 'r'), recommendations: okAfter(10, 'c') }))
+    expect(outcomes.publisher).toEqual({ status: 'error', durationMs: outcomes.publisher.durationMs, detail: 'publisher failed unexpectedly' })
+    expect(JSON.stringify(outcomes)).not.toContain('internal stack detail')
+    expect(outcomes.reviews).toMatchObject({ status: 'ok', data: 'r' })
+  })
+
+  it('times out every section that shares a timeout at once, and passes each call its own signal', async () => {
+    const parent = new AbortController().signal
+    const sources = { publisher: hanging(), reviews: deaf(), recommendations: okAfter(10, 'c') }
+    const outcomes = await gatherSources(options(sources, { signal: parent, timeoutsMs: { publisher: 60, reviews: 60, recommendations: 60 } }))
+    expect(outcomes.publisher).toMatchObject({ status: 'timeout', detail: 'publisher did not answer within 60 ms' })
+    expect(outcomes.reviews).toMatchObject({ status: 'timeout', detail: 'reviews did not answer within 60 ms' })
+    expect(outcomes.recommendations).toMatchObject({ status: 'ok', data: 'c' })
+    const signals = SOURCE_NAMES.map((name) => sources[name].calls[0]?.signal)
+    expect(new Set(signals).size).toBe(3)
+    expect(signals).not.toContain(parent)
+    expect(parent.aborted).toBe(false)
+    expect((signals[0]?.reason as DOMException).name).toBe('TimeoutError')
+    // The call that answered keeps a live signal: a timeout of the others does not reach it.
+    expect(signals[2]?.aborted).toBe(false)
+  })
+
+  it('gives every aborted call the parent\'s reason', async () => {
+    const controller = new AbortController()
+    const sources = { publisher: hanging(), reviews: hanging(), recommendations: okAfter(5) }
+    setTimeout(() => controller.abort(new Error('client went away')), 30)
+    await gatherSources(options(sources, { signal: controller.signal }))
+    expect(sources.publisher.calls[0]?.signal.reason).toEqual(new Error('client went away'))
+    expect(sources.reviews.calls[0]?.signal.reason).toEqual(new Error('client went away'))
+    expect(sources.recommendations.calls[0]?.signal.aborted).toBe(false)
+  })
+
   it('aborting the parent signal aborts every in-flight call at once and gathering still resolves', async () => {
     const controller = new AbortController()
     const sources = { publisher: hanging(), reviews: deaf(), recommendations: hanging() }

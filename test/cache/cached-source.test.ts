@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { callSource, type BookSource } from '../../src/aggregate/call-source.js'
+import type { BookSource } from '../../src/aggregate/call-source.js'
+import { gatherSources } from '../../src/aggregate/gather-sources.js'
 import type { CacheEntry } from '../../src/cache/cache-entry.js'
 import { dataOf } from '../helpers/cache-entry.js'
 import { NO_OBSERVER } from '../../src/domain/observer.js'
@@ -408,12 +409,19 @@ describe('CachedSource: stale-if-error', () => {
     expect((call.signal.reason as DOMException).name).toBe('TimeoutError')
   })
 
-  it('wins the race against callSource\'s own timeout at the same deadline', async () => {
+  it('wins the race against the section\'s own timeout at the same deadline', async () => {
     const { inner, cached } = await primed()
     vi.setSystemTime(STALE_IF_ERROR_AT)
     inner.answer = hangUntilAborted
 
-    const outcome = await callSource({ name: 'reviews', source: cached, isbn13: ISBN, timeoutMs: 150, signal: live() })
+    const { reviews: outcome } = await gatherSources({
+      isbn13: ISBN,
+      include: new Set(['reviews']),
+      sources: { publisher: cached, reviews: cached, recommendations: cached },
+      timeoutsMs: { publisher: 150, reviews: 150, recommendations: 150 },
+      deadlineMs: 3000,
+      signal: live()
+    })
     expect(outcome).toMatchObject({ status: 'ok', data: V1, json: JSON.stringify(V1), cache: 'stale', freshForMs: 0 })
     expect(outcome.durationMs).toBeLessThan(150)
     expect(inner.calls[1]!.signal.aborted).toBe(true)

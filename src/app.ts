@@ -22,7 +22,7 @@ import metricsPlugin from './plugins/metrics.js'
 import problemDetails from './plugins/problem-details.js'
 import rateLimiting from './plugins/rate-limit.js'
 import requestLogging from './plugins/request-logging.js'
-import securityHeaders from './plugins/security-headers.js'
+import responseHeaders from './plugins/response-headers.js'
 import tracing, { traceOf } from './plugins/tracing.js'
 import batchRoutes from './routes/batch.js'
 import booksRoutes from './routes/books.js'
@@ -109,8 +109,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const stack = createBookSources(config, urls, app.log, metrics)
   app.addHook('onClose', () => stack.close())
 
+  await app.register(responseHeaders)
   await app.register(lifecycle)
-  await app.register(securityHeaders)
   await app.register(corsPolicy, { origins: config.corsOrigins })
   await app.register(loadShedding, { ...config.loadShedding, onShed: () => metrics.rejectedRequest('shed') })
   await app.register(rateLimiting, { ...config.rateLimit, redis: stack.redis?.client })

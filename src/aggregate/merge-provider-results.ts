@@ -48,7 +48,7 @@ export function mergeProviderResults(section: SourceName, results: readonly Prov
     const donors = new Set(Object.values(filledFrom))
     const used = [primary, ...others.filter((other) => donors.has(other.provider))]
     const freshFor = used.map((u) => u.result.freshForMs).filter((ms): ms is number => ms !== undefined)
-    const { digest: _digest, json: _json, freshForMs: _fresh, ...rest } = primary.result
+    const { json: _json, freshForMs: _fresh, ...rest } = primary.result
     return {
       ...rest,
       data,

@@ -9,7 +9,6 @@ export interface CacheEntry {
   readonly status: 'ok' | 'not_found'
   /** The section as JSON text (`ok` entries). */
   readonly json?: string
-  readonly digest?: string
   /** Why a provider said `not_found` (another book's record, say), when it said why. */
   readonly detail?: string
   /** Epoch ms (not a monotonic clock): entries are shared across replicas through Redis. */

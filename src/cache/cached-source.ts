@@ -88,7 +88,7 @@ export class CachedSource implements BookSource {
       const { ttlMs } = this.options
       // Serialized once: the cache keeps this text, and the answer splices it in as it is.
       const json = JSON.stringify(result.data)
-      this.keep(key, { status: 'ok', json, digest: result.digest, storedAt: Date.now(), ttlMs })
+      this.keep(key, { status: 'ok', json, storedAt: Date.now(), ttlMs })
       return { ...result, cache: 'miss', freshForMs: ttlMs, json }
     }
     if (result.status === 'not_found') {
@@ -147,6 +147,6 @@ export class CachedSource implements BookSource {
 function fromEntry(entry: CacheEntry, cache: CacheState): FetchResult {
   const freshForMs = cache === 'hit' ? remainingTtlMs(entry) : 0
   return entry.status === 'ok'
-    ? { status: 'ok', data: JSON.parse(entry.json ?? 'null'), digest: entry.digest, json: entry.json, cache, freshForMs }
+    ? { status: 'ok', data: JSON.parse(entry.json ?? 'null'), json: entry.json, cache, freshForMs }
     : { status: 'not_found', cache, freshForMs, ...(entry.detail === undefined ? {} : { detail: entry.detail }) }
 }

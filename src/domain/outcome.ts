@@ -47,8 +47,6 @@ export type FetchResult = PolicyMarks & CacheMarks & ProvenanceMarks & (
   | {
     readonly status: 'ok'
     readonly data: unknown
-    /** Identifies the upstream's answer (digest of its raw body) for ETags. */
-    readonly digest?: string
     /** `data` as JSON text, when the cache has serialized it already (answers splice it in). */
     readonly json?: string
   }
@@ -77,8 +75,6 @@ export interface SourceOutcome extends PolicyMarks, CacheMarks, ProvenanceMarks 
   readonly status: SourceStatus
   readonly durationMs: number
   readonly data?: unknown
-  /** Digest of the upstream answer the data came from (see FetchResult). */
-  readonly digest?: string
   /** `data` as JSON text, when already serialized (see FetchResult). */
   readonly json?: string
   readonly httpStatus?: number

@@ -1,17 +1,31 @@
 import type { BookView } from '../domain/book-view.js'
 import type { SourceOutcome, SourceOutcomes } from '../domain/outcome.js'
 
+/** Each section of an answer as JSON text: what the body splices in and the ETag hashes. */
+export interface SectionTexts {
+  readonly publisher: string
+  readonly reviews: string
+  readonly recommendations: string
+}
+
 /**
- * `JSON.stringify(view)`, byte for byte, with each section's JSON text spliced in where the
- * cache has serialized it already: on a miss every section was stringified once for the cache,
- * and walking the same data again was most of the cost of serializing the answer.
+ * Every section serialized once, or taken as the cache serialized it already: on a miss with
+ * the cache on, each section was stringified for the cache, and walking the same data again
+ * was most of the cost of serializing the answer.
  */
-export function bookViewJson(view: BookView, outcomes: SourceOutcomes): string {
+export function sectionTexts(view: BookView, outcomes: SourceOutcomes): SectionTexts {
+  return {
+    publisher: sectionJson(view.publisher, outcomes.publisher),
+    reviews: sectionJson(view.reviews, outcomes.reviews),
+    recommendations: sectionJson(view.recommendations, outcomes.recommendations)
+  }
+}
+
+/** `JSON.stringify(view)`, byte for byte, with the sections' texts spliced in. */
+export function bookViewJson(view: BookView, texts: SectionTexts): string {
   return `{"isbn":${JSON.stringify(view.isbn)},"isbn10":${JSON.stringify(view.isbn10)}` +
     `,"isbnHyphenated":${JSON.stringify(view.isbnHyphenated)},"registrationGroup":${JSON.stringify(view.registrationGroup)}` +
-    `,"publisher":${sectionJson(view.publisher, outcomes.publisher)}` +
-    `,"reviews":${sectionJson(view.reviews, outcomes.reviews)}` +
-    `,"recommendations":${sectionJson(view.recommendations, outcomes.recommendations)}` +
+    `,"publisher":${texts.publisher},"reviews":${texts.reviews},"recommendations":${texts.recommendations}` +
     `,"sources":${JSON.stringify(view.sources)},"complete":${JSON.stringify(view.complete)}}`
 }
 

@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { DOCUMENT_HEADERS } from './security-headers.js'
+import { DOCUMENT_HEADERS } from '../http/security-headers.js'
 
 // The contract itself, not a copy and not generated from routes: what /docs shows is what
 // the tests validate responses against.

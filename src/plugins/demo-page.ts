@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance, FastifyReply, RouteShorthandOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import { DOCUMENT_HEADERS } from './security-headers.js'
+import { DOCUMENT_HEADERS } from '../http/security-headers.js'
 
 /** `public/` at the project root: the same relative path from `src/plugins` and `dist/plugins`. */
 export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url))

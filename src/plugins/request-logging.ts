@@ -19,11 +19,7 @@ declare module 'fastify' {
  */
 async function requestLogging(app: FastifyInstance): Promise<void> {
   app.decorateRequest('sourceReports', undefined)
-  // Callback-style hooks: on every request, an async hook costs a promise for nothing.
-  app.addHook('onSend', (request, reply, payload, done) => {
-    reply.header('x-request-id', request.id)
-    done(null, payload)
-  })
+  // A callback-style hook: on every request, an async hook costs a promise for nothing.
   app.addHook('onResponse', (request, reply, done) => {
     // A disabled level is a no-op in pino: nothing is formatted.
     request.log[levelOf(reply.statusCode, request.sourceReports)]({

@@ -3,7 +3,7 @@ import type { BookAggregator } from '../aggregate/book-aggregator.js'
 import { normalizeIsbn } from '../domain/isbn.js'
 import { parseInclude } from '../domain/include.js'
 import type { BookRepresentation, BookRepresentations } from '../http/book-representations.js'
-import { bookViewJson } from '../http/book-view-json.js'
+import { bookViewJson, sectionTexts } from '../http/book-view-json.js'
 import { cacheHeadersFor, matchesIfNoneMatch } from '../http/cache-headers.js'
 import { clientSignal } from '../http/client-signal.js'
 import { serverTimingOf } from '../http/server-timing.js'
@@ -48,8 +48,9 @@ export default async function booksRoutes(app: FastifyInstance, options: BooksRo
       reply.header('server-timing', serverTiming).header('cache-control', 'no-store')
       return sendProblem(reply, problemForVerdict(verdict, view))
     }
-    const { etag, cacheControl } = cacheHeadersFor(view, outcomes)
-    const answer = { body: bookViewJson(view, outcomes), etag, serverTiming, reports: view.sources }
+    const texts = sectionTexts(view, outcomes)
+    const { etag, cacheControl } = cacheHeadersFor(view, outcomes, texts)
+    const answer = { body: bookViewJson(view, texts), etag, serverTiming, reports: view.sources }
     representations?.offer(isbn.value.isbn13, include.value, outcomes, answer)
     return sendBook(request, reply, answer, cacheControl)
   })

@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Dispatcher } from 'undici'
 
@@ -14,7 +13,7 @@ export interface JsonRequest {
 
 export type JsonExchange =
   /** A 200 whose body parsed as JSON. */
-  | { readonly kind: 'json'; readonly value: unknown; readonly digest: string }
+  | { readonly kind: 'json'; readonly value: unknown }
   /**
    * Any other status. Its body was read to the end, so the socket stays reusable, and only its
    * first `ERROR_BODY_KEPT_BYTES` are kept as text: an error page may be HTML, JSON or nothing,
@@ -102,7 +101,7 @@ export function exchangeJson(dispatcher: Dispatcher, request: JsonRequest, done:
         finish({ kind: 'unusable', detail: 'body is not valid JSON' })
         return
       }
-      finish({ kind: 'json', value, digest: hash('sha1', raw, 'base64url') })
+      finish({ kind: 'json', value })
     },
     onResponseError(_controller, error) {
       finish({ kind: 'failed', error })

@@ -11,7 +11,7 @@ import type { UpstreamHost } from './upstream-host.js'
 /** What a provider request came to: its JSON, a redirect, or why there is neither. */
 export type ProviderReply =
   /** `batched`: the request was a batch call carrying this many keys (see `batchLoader`). */
-  | { readonly status: 'json'; readonly value: unknown; readonly digest: string; readonly batched?: number }
+  | { readonly status: 'json'; readonly value: unknown; readonly batched?: number }
   | { readonly status: 'redirect'; readonly location: string }
   | Exclude<FetchResult, { readonly status: 'ok' }>
 
@@ -155,7 +155,7 @@ export class ProviderClient {
     const { name } = this
     switch (answer.kind) {
       case 'json':
-        return { status: 'ok', data: { status: 'json', value: answer.value, digest: answer.digest } satisfies ProviderReply }
+        return { status: 'ok', data: { status: 'json', value: answer.value } satisfies ProviderReply }
       case 'unusable':
         return { status: 'invalid_response', detail: `${name} ${answer.detail}` }
       case 'failed':

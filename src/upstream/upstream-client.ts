@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto'
 import { Pool } from 'undici'
 import type { FetchResult } from '../domain/outcome.js'
 import type { SourceName } from '../domain/sources.js'
@@ -62,8 +61,7 @@ export class UpstreamClient {
     const item = (items as Record<string, unknown>)[isbn13]
     const checked = toSection(this.source, item)
     if (!checked.ok) return { status: 'invalid_response', detail: `${this.source} batch entry for ${isbn13}: ${checked.detail}` }
-    // The ETag wants the upstream's own answer for this book: its entry's text.
-    return { status: 'ok', data: checked.section, digest: hash('sha1', JSON.stringify(item), 'base64url') }
+    return { status: 'ok', data: checked.section }
   }
 
   /** The query is encoded here, so no caller input can shape the path or add parameters. */
@@ -106,7 +104,7 @@ export class UpstreamClient {
         }
         const checked = toSection(shape, answer.value)
         if (!checked.ok) return { status: 'invalid_response', detail: `${this.source} ${checked.detail}` }
-        return { status: 'ok', data: checked.section, digest: answer.digest }
+        return { status: 'ok', data: checked.section }
       }
       case 'unusable':
         return { status: 'invalid_response', detail: `${this.source} ${answer.detail}` }

@@ -7,7 +7,7 @@ describe('mergeProviderResults', () => {
   it('keeps the first ok provider’s answer and fills only the fields it lacks, in list order', () => {
     const merged = mergeProviderResults('publisher', [
       { provider: 'hardcover', result: { status: 'not_found', detail: 'no edition' } },
-      { provider: 'googlebooks', result: { ...publisher({ title: 'Google title', description: '' }), digest: 'g', freshForMs: 5000 } },
+      { provider: 'googlebooks', result: { ...publisher({ title: 'Google title', description: '' }), json: '{"title":"Google title"}', freshForMs: 5000 } },
       { provider: 'openlibrary', result: { ...publisher({ title: 'OL title', description: 'From OL', language: 'en' }), freshForMs: 1000 } },
       { provider: 'native', result: { ...publisher({ description: 'From native', coverUrl: 'https://c' }), freshForMs: 9000 } }
     ])
@@ -16,7 +16,7 @@ describe('mergeProviderResults', () => {
       data: { title: 'Google title', authors: ['A'], publisher: 'P', publishedDate: '1988', description: 'From OL', language: 'en', coverUrl: 'https://c' },
       provider: 'googlebooks',
       filledFrom: { language: 'openlibrary', description: 'openlibrary', coverUrl: 'native' },
-      // As fresh as the shortest-lived part it is made of; the digest was of Google's body alone.
+      // As fresh as the shortest-lived part it is made of; the cached text was of Google's section alone.
       freshForMs: 1000
     })
   })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { settleBookView } from '../../src/aggregate/settle-book-view.js'
 import { normalizeIsbn } from '../../src/domain/isbn.js'
 import type { SourceOutcome, SourceOutcomes } from '../../src/domain/outcome.js'
-import { bookViewJson } from '../../src/http/book-view-json.js'
+import { bookViewJson, sectionTexts } from '../../src/http/book-view-json.js'
 
 function isbnOf(raw: string) {
   const isbn = normalizeIsbn(raw)
@@ -33,12 +33,12 @@ describe('bookViewJson', () => {
 
   it.each(cases)('is JSON.stringify(view) byte for byte: %s', (_name, raw, outcomes) => {
     const { view } = settleBookView(isbnOf(raw), outcomes)
-    expect(bookViewJson(view, outcomes)).toBe(JSON.stringify(view))
+    expect(bookViewJson(view, sectionTexts(view, outcomes))).toBe(JSON.stringify(view))
   })
 
   it('uses the spliced text rather than serializing the section again', () => {
     const outcomes: SourceOutcomes = { publisher: { ...ok(publisher), json: '{"spliced":true}' }, reviews: ok(reviews), recommendations: ok(recommendations) }
     const { view } = settleBookView(isbnOf('9780441013593'), outcomes)
-    expect(JSON.parse(bookViewJson(view, outcomes)).publisher).toEqual({ spliced: true })
+    expect(JSON.parse(bookViewJson(view, sectionTexts(view, outcomes))).publisher).toEqual({ spliced: true })
   })
 })

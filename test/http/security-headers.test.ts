@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import helmet from 'helmet'
 import { afterEach, describe, expect, it } from 'vitest'
-import { API_HEADERS, DOCUMENT_HEADERS, HELMET_OPTIONS, helmetHeaders } from '../../src/plugins/security-headers.js'
+import { API_HEADERS, DOCUMENT_HEADERS, HELMET_OPTIONS, helmetHeaders } from '../../src/http/security-headers.js'
 import { DUNE, startRig, type TestRig } from '../helpers/test-app.js'
 
 let rig: TestRig | undefined

@@ -1,5 +1,3 @@
-import type { FastifyInstance } from 'fastify'
-import fp from 'fastify-plugin'
 import helmet, { type HelmetOptions } from 'helmet'
 
 /**
@@ -53,12 +51,3 @@ export const API_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 
 /** helmet's full set, for the routes that serve HTML (the demo page, /docs); they set it themselves. */
 export const DOCUMENT_HEADERS = helmetHeaders()
-
-async function securityHeaders(app: FastifyInstance): Promise<void> {
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(API_HEADERS)
-    done()
-  })
-}
-
-export default fp(securityHeaders, { name: 'security-headers' })

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { SourceReports } from '../domain/book-view.js'
 import { isFailure } from '../domain/outcome.js'
+import { SOURCE_NAMES } from '../domain/sources.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -37,8 +38,9 @@ type AccessLogLevel = 'debug' | 'info' | 'warn'
 
 function levelOf(statusCode: number, reports: SourceReports | undefined): AccessLogLevel {
   if (statusCode >= 500) return 'warn'
-  const partial = reports !== undefined && Object.values(reports).some((r) => isFailure(r.status))
-  return partial ? 'info' : 'debug'
+  if (reports === undefined) return 'debug'
+  for (const name of SOURCE_NAMES) if (isFailure(reports[name].status)) return 'info'
+  return 'debug'
 }
 
 export default fp(requestLogging, { name: 'request-logging' })

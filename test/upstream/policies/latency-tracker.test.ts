@@ -105,3 +105,26 @@ describe('LatencyTracker', () => {
     expect(tracker.p95()).toBe(10_000) // 110 samples: the 105th smallest
   })
 })
+
+describe('LatencyTracker p95 against a sort', () => {
+  it('agrees with sorting on random, tied and ordered samples', () => {
+    let seed = 7
+    const random = (): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31
+      return seed / 2 ** 31
+    }
+    const cases: number[][] = [
+      Array.from({ length: 512 }, () => random() * 40),
+      Array.from({ length: 300 }, () => Math.floor(random() * 4)),
+      range(1, 512),
+      range(1, 512).reverse(),
+      Array.from({ length: 50 }, () => 3)
+    ]
+    for (const samples of cases) {
+      const tracker = new LatencyTracker(512, 1)
+      recordAll(tracker, samples)
+      const sorted = [...samples].sort((a, b) => a - b)
+      expect(tracker.p95()).toBe(sorted[Math.ceil(samples.length * 0.95) - 1])
+    }
+  })
+})

@@ -12,6 +12,8 @@ interface Series extends HistogramSeries {
   count: number
 }
 
+type SeriesNode = Map<string, SeriesNode | Series>
+
 interface MetricValue {
   readonly labels: Record<string, string | number>
   readonly value: number
@@ -27,7 +29,10 @@ interface MetricValue {
 export class SeriesHistogram {
   readonly type = 'histogram'
   readonly aggregator = 'sum'
-  private readonly series = new Map<string, Series>()
+  // A tree of maps, one level per label, keyed by the values themselves: joining the values
+  // into one key built (and hashed) a new string on every observation, four per answer.
+  private readonly root: SeriesNode = new Map()
+  private readonly all: Series[] = []
 
   constructor(
     readonly name: string,
@@ -41,12 +46,24 @@ export class SeriesHistogram {
 
   /** The series of these label values (in `labelNames` order), made on first use. */
   seriesOf(...values: readonly string[]): HistogramSeries {
-    const key = values.join('\u0000')
-    let found = this.series.get(key)
+    const last = this.labelNames.length - 1
+    let node = this.root
+    for (let i = 0; i < last; i++) {
+      const value = values[i] ?? ''
+      let next = node.get(value) as SeriesNode | undefined
+      if (next === undefined) {
+        next = new Map()
+        node.set(value, next)
+      }
+      node = next
+    }
+    const leaf = values[last] ?? ''
+    let found = node.get(leaf) as Series | undefined
     if (found === undefined) {
       const labels = Object.fromEntries(this.labelNames.map((name, i) => [name, values[i] ?? '']))
       found = newSeries(labels, this.buckets)
-      this.series.set(key, found)
+      node.set(leaf, found)
+      this.all.push(found)
     }
     return found
   }
@@ -60,12 +77,13 @@ export class SeriesHistogram {
   }
 
   reset(): void {
-    this.series.clear()
+    this.root.clear()
+    this.all.length = 0
   }
 
   private values(): MetricValue[] {
     const out: MetricValue[] = []
-    for (const s of this.series.values()) {
+    for (const s of this.all) {
       let cumulative = 0
       this.buckets.forEach((le, i) => {
         cumulative += s.counts[i] as number

@@ -8,6 +8,12 @@ import fp from 'fastify-plugin'
  * size at a fraction of the CPU of the default (11), which would cost more than it saves.
  */
 async function compression(app: FastifyInstance): Promise<void> {
+  // A request without a body has nothing to decompress: no preParsing hook on such routes (added
+  // before the plugin's own onRoute hook, which reads it). Bodies are only ever POSTed here.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    if (methods.every((method) => method === 'GET' || method === 'HEAD')) route.decompress ??= false
+  })
   await app.register(compress, {
     global: true,
     threshold: 1024,

@@ -63,8 +63,7 @@ const NOT_TRACED: UpstreamSpan = { traceparent: undefined, end: () => undefined 
 export function startUpstreamSpan(trace: TraceContext | undefined, name: string): UpstreamSpan {
   if (trace === undefined) return NOT_TRACED
   const span = trace.startChildSpan?.(name)
-  return {
-    traceparent: `00-${trace.traceId}-${span?.spanId ?? newSpanId()}-${trace.flags}`,
-    end: (outcome) => span?.end(outcome)
-  }
+  // Without an exporter the span is only an id: no span object and no closure per call.
+  if (span === undefined) return { traceparent: `00-${trace.traceId}-${newSpanId()}-${trace.flags}`, end: NOT_TRACED.end }
+  return { traceparent: `00-${trace.traceId}-${span.spanId}-${trace.flags}`, end: (outcome) => span.end(outcome) }
 }

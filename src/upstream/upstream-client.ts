@@ -77,7 +77,7 @@ export class UpstreamClient {
     const span = startUpstreamSpan(trace, `${spanName} upstream`)
     const exchange = exchangeJson(this.pool, {
       path: this.basePath + path,
-      headers: span.traceparent === undefined ? ACCEPT_JSON : { ...ACCEPT_JSON, traceparent: span.traceparent },
+      headers: span.traceparent === undefined ? ACCEPT_JSON : { accept: ACCEPT_JSON.accept, traceparent: span.traceparent },
       maxBytes
     }, (answer) => {
       const result = this.resultOf(answer, shape)

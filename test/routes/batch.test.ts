@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { gzipSync } from 'node:zlib'
 import { Agent, request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import { SOURCE_NAMES, type SourceName } from '../../src/domain/sources.js'
@@ -76,6 +77,19 @@ describe('POST /books/batch (JSON)', () => {
       expect(item.error).toBeUndefined()
       expect(item.book).toMatchObject({ isbn: inputs[i], complete: true, publisher: { title: 'Dune' } })
     }
+  })
+
+  it('accepts a gzip-compressed request body', async () => {
+    rig = await startRigWithoutCache()
+    const res = await rig.app.inject({
+      method: 'POST',
+      url: '/books/batch',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      payload: gzipSync(JSON.stringify({ isbns: [DUNE] }))
+    })
+    expectMatchesContract('/books/batch', 'POST', res)
+    expect(res.statusCode).toBe(200)
+    expect((res.json() as { results: BatchItem[] }).results[0]).toMatchObject({ isbn: DUNE, status: 200 })
   })
 
   it('an invalid ISBN is a per-item 400 problem; the other items are still looked up', async () => {

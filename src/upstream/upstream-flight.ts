@@ -32,6 +32,8 @@ interface Attempt {
   /** While it holds a bulkhead slot and waits for its rate-budget slot: when that is, and the timer. */
   slotAt?: number
   slotTimer?: NodeJS.Timeout
+  /** A loser let finish after the flight ended (see `end`): the timer that aborts it if it does not. */
+  drainTimer?: NodeJS.Timeout
 }
 
 interface Waiter {
@@ -198,7 +200,9 @@ export class UpstreamFlight {
 
   private answered(attempt: Attempt, result: FetchResult): void {
     attempt.done = true
-    this.live.splice(this.live.indexOf(attempt), 1)
+    const at = this.live.indexOf(attempt)
+    if (at !== -1) this.live.splice(at, 1)
+    clearTimeout(attempt.drainTimer)
     this.policies.bulkhead.release()
     const elapsedMs = performance.now() - attempt.startedAt
     if (result.status !== 'error') this.policies.latency.record(elapsedMs)
@@ -264,6 +268,30 @@ export class UpstreamFlight {
     this.end(reason instanceof Error ? reason : new Error('the caller left'), timedOut && this.sent ? 'failure' : 'neutral', timedOut ? 'timeout' : 'aborted')
   }
 
+  /**
+   * A request that lost to the other of its pair but went out less than a usual latency ago
+   * (typically the hedge, when the primary answered after all) is let finish rather than
+   * aborted: an HTTP/1.1 request aborted mid-flight costs its connection, and a new one (a TLS
+   * handshake, with a real provider) costs more than reading the answer. It keeps its bulkhead
+   * slot until then, and is aborted if it has not answered within twice the usual latency.
+   */
+  private drain(attempt: Attempt): boolean {
+    const expectedMs = this.expectedAttemptMs()
+    const ageMs = performance.now() - attempt.startedAt
+    if (ageMs >= expectedMs) return false
+    attempt.drainTimer = setTimeout(() => {
+      if (!attempt.done) this.abort(attempt, HEDGE_LOST, 'aborted')
+    }, 2 * expectedMs - ageMs)
+    return true
+  }
+
+  private abort(attempt: Attempt, reason: Error, outcome: string): void {
+    attempt.done = true
+    ;(attempt.handle as ExchangeHandle).abort(reason)
+    this.policies.bulkhead.release()
+    this.policies.observer.upstreamRequest(this.policies.name, outcome, (performance.now() - attempt.startedAt) / 1000)
+  }
+
   /** How long a request usually takes to answer: the upstream's p95, and never less than MIN_ATTEMPT_MS. */
   private expectedAttemptMs(): number {
     return Math.max(MIN_ATTEMPT_MS, this.policies.latency.p95() ?? 0)
@@ -283,9 +311,8 @@ export class UpstreamFlight {
         continue
       }
       if (attempt.done || attempt.handle === undefined) continue
-      attempt.handle.abort(abortReason)
-      this.policies.bulkhead.release()
-      this.policies.observer.upstreamRequest(this.policies.name, abortedOutcome, (performance.now() - attempt.startedAt) / 1000)
+      if (abortReason === HEDGE_LOST && this.drain(attempt)) continue
+      this.abort(attempt, abortReason, abortedOutcome)
     }
     if (this.admittedIn !== undefined) this.policies.breaker.record(verdict, this.admittedIn)
     this.onEnd(this)

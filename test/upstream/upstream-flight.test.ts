@@ -145,6 +145,38 @@ describe('UpstreamFlight', () => {
       expect(r.observer.hedgeWon).not.toHaveBeenCalled()
     })
 
+    it('lets a losing hedge that went out moments ago finish instead of aborting it, and counts it as it answers', async () => {
+      const r = rig(HEDGING)
+      const upstream = scriptedSend(answerAfter(22, ok('primary')), answerAfter(10, ok('hedge')))
+      const answer = r.call(upstream.send)
+      await vi.advanceTimersByTimeAsync(22)
+
+      await expect(answer).resolves.toStrictEqual({ ...ok('primary'), hedged: true })
+      // Aborting it would cost its connection; it answers within the usual latency.
+      expect(upstream.requests[1]!.abortReason).toBeUndefined()
+      expect(r.policies.bulkhead.inFlight).toBe(1)
+      await vi.advanceTimersByTimeAsync(8)
+      expect(r.policies.bulkhead.inFlight).toBe(0)
+      expect(r.observer.upstreamRequest.mock.calls).toEqual([[NAME, 'ok', 0.022], [NAME, 'ok', 0.01]])
+      expect(r.observer.hedgeWon).not.toHaveBeenCalled()
+    })
+
+    it('aborts a losing hedge it let run once it has taken twice the usual latency', async () => {
+      const r = rig(HEDGING)
+      const upstream = scriptedSend(answerAfter(22, ok('primary')), answerAfter(300, ok('hedge')))
+      const answer = r.call(upstream.send)
+      await vi.advanceTimersByTimeAsync(22)
+      await expect(answer).resolves.toStrictEqual({ ...ok('primary'), hedged: true })
+
+      // Sent at 20 ms; twice the usual latency (the 20 ms minimum) after that is 60 ms.
+      await vi.advanceTimersByTimeAsync(37)
+      expect(upstream.requests[1]!.abortReason).toBeUndefined()
+      await vi.advanceTimersByTimeAsync(1)
+      expect(upstream.requests[1]!.abortReason).toMatchObject({ name: 'AbortError', message: 'another attempt answered first' })
+      expect(r.policies.bulkhead.inFlight).toBe(0)
+      expect(r.observer.upstreamRequest.mock.calls).toEqual([[NAME, 'ok', 0.022], [NAME, 'aborted', 0.04]])
+    })
+
     it.each<[string, number, number]>([
       ['the p95 when it is above the minimum', 80, 20],
       ['the minimum when the p95 is below it', 10, 80]

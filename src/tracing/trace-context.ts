@@ -49,10 +49,12 @@ export function traceFromHeader(header: string | string[] | undefined): TraceCon
 export interface UpstreamSpan {
   /** For the upstream call's headers; `undefined` outside any request. */
   readonly traceparent: string | undefined
+  /** Whether `end` records anything (spans are exported): without, a caller may skip calling it. */
+  readonly exported: boolean
   end(outcome: string): void
 }
 
-const NOT_TRACED: UpstreamSpan = { traceparent: undefined, end: () => undefined }
+const NOT_TRACED: UpstreamSpan = { traceparent: undefined, exported: false, end: () => undefined }
 
 /**
  * A span for one upstream call: the request's trace with a new span id, so the upstream's
@@ -64,6 +66,6 @@ export function startUpstreamSpan(trace: TraceContext | undefined, name: string)
   if (trace === undefined) return NOT_TRACED
   const span = trace.startChildSpan?.(name)
   // Without an exporter the span is only an id: no span object and no closure per call.
-  if (span === undefined) return { traceparent: `00-${trace.traceId}-${newSpanId()}-${trace.flags}`, end: NOT_TRACED.end }
-  return { traceparent: `00-${trace.traceId}-${span.spanId}-${trace.flags}`, end: (outcome) => span.end(outcome) }
+  if (span === undefined) return { traceparent: `00-${trace.traceId}-${newSpanId()}-${trace.flags}`, exported: false, end: NOT_TRACED.end }
+  return { traceparent: `00-${trace.traceId}-${span.spanId}-${trace.flags}`, exported: true, end: (outcome) => span.end(outcome) }
 }

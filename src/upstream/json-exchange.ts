@@ -42,78 +42,88 @@ type Controller = Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestSt
  * happened, unless the caller aborts first (the caller, who owns the timers, knows why).
  */
 export function exchangeJson(dispatcher: Dispatcher, request: JsonRequest, done: (answer: JsonExchange) => void): ExchangeHandle {
-  const { maxBytes } = request
-  let controller: Controller | undefined
-  let settled = false
-  let abortReason: Error | undefined
-  let statusCode = 0
-  let headers: IncomingHttpHeaders = {}
-  let size = 0
-  const chunks: Buffer[] = []
+  const exchange = new Exchange(request.maxBytes, done)
+  dispatcher.dispatch({ method: request.method ?? 'GET', path: request.path, headers: request.headers, body: request.body ?? null }, exchange)
+  return exchange
+}
 
-  const finish = (outcome: JsonExchange): void => {
-    if (settled) return
-    settled = true
-    done(outcome)
-  }
-  const tooLarge = (detail: string): void => {
-    finish(statusCode === 200 ? { kind: 'unusable', detail } : { kind: 'status', statusCode, headers })
-    controller?.abort(BODY_TOO_LARGE)
+/**
+ * undici's handler for one exchange and the caller's handle on it, in one object: its state in
+ * fields and its callbacks on the prototype, instead of a closure per callback and per request.
+ */
+class Exchange implements Dispatcher.DispatchHandler, ExchangeHandle {
+  private controller: Controller | undefined
+  private settled = false
+  private abortReason: Error | undefined
+  private statusCode = 0
+  private headers: IncomingHttpHeaders = {}
+  private size = 0
+  private readonly chunks: Buffer[] = []
+
+  constructor(private readonly maxBytes: number, private readonly done: (answer: JsonExchange) => void) {}
+
+  abort(reason: Error): void {
+    if (this.settled) return
+    this.settled = true
+    this.abortReason = reason
+    this.controller?.abort(reason)
   }
 
-  const errorBodyText = (): string | undefined => {
-    if (chunks.length === 0) return undefined
-    return Buffer.concat(chunks).subarray(0, ERROR_BODY_KEPT_BYTES).toString('utf8')
+  onRequestStart(controller: Controller): void {
+    this.controller = controller
+    if (this.abortReason !== undefined) controller.abort(this.abortReason)
   }
 
-  dispatcher.dispatch({ method: request.method ?? 'GET', path: request.path, headers: request.headers, body: request.body ?? null }, {
-    onRequestStart(requestController) {
-      controller = requestController
-      if (abortReason !== undefined) requestController.abort(abortReason)
-    },
-    onResponseStart(_controller, status, responseHeaders) {
-      statusCode = status
-      headers = responseHeaders as IncomingHttpHeaders
-      const announced = Number(headers['content-length'])
-      if (announced > maxBytes) tooLarge(`body of ${announced} bytes exceeds the ${maxBytes}-byte limit`)
-    },
-    onResponseData(_controller, chunk) {
-      if (settled) return
-      size += chunk.length
-      if (size > maxBytes) {
-        tooLarge(`body exceeds the ${maxBytes}-byte limit`)
-        return
-      }
-      // Only a 200's body is used whole; others are read to the end to keep the socket, their start kept.
-      if (statusCode === 200 || size - chunk.length < ERROR_BODY_KEPT_BYTES) chunks.push(chunk)
-    },
-    onResponseEnd() {
-      if (statusCode !== 200) {
-        const bodyText = errorBodyText()
-        finish(bodyText === undefined ? { kind: 'status', statusCode, headers } : { kind: 'status', statusCode, headers, bodyText })
-        return
-      }
-      const raw = chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size)
-      let value: unknown
-      try {
-        value = JSON.parse(raw.toString('utf8'))
-      } catch {
-        finish({ kind: 'unusable', detail: 'body is not valid JSON' })
-        return
-      }
-      finish({ kind: 'json', value })
-    },
-    onResponseError(_controller, error) {
-      finish({ kind: 'failed', error })
+  onResponseStart(_controller: Controller, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    this.statusCode = statusCode
+    this.headers = headers as IncomingHttpHeaders
+    const announced = Number(headers['content-length'])
+    if (announced > this.maxBytes) this.tooLarge(`body of ${announced} bytes exceeds the ${this.maxBytes}-byte limit`)
+  }
+
+  onResponseData(_controller: Controller, chunk: Buffer): void {
+    if (this.settled) return
+    this.size += chunk.length
+    if (this.size > this.maxBytes) {
+      this.tooLarge(`body exceeds the ${this.maxBytes}-byte limit`)
+      return
     }
-  })
-  return {
-    abort(reason) {
-      if (settled) return
-      settled = true
-      abortReason = reason
-      controller?.abort(reason)
+    // Only a 200's body is used whole; others are read to the end to keep the socket, their start kept.
+    if (this.statusCode === 200 || this.size - chunk.length < ERROR_BODY_KEPT_BYTES) this.chunks.push(chunk)
+  }
+
+  onResponseEnd(): void {
+    const { statusCode, headers, chunks } = this
+    if (statusCode !== 200) {
+      const bodyText = chunks.length === 0 ? undefined : Buffer.concat(chunks).subarray(0, ERROR_BODY_KEPT_BYTES).toString('utf8')
+      this.finish(bodyText === undefined ? { kind: 'status', statusCode, headers } : { kind: 'status', statusCode, headers, bodyText })
+      return
     }
+    const raw = chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, this.size)
+    let value: unknown
+    try {
+      value = JSON.parse(raw.toString('utf8'))
+    } catch {
+      this.finish({ kind: 'unusable', detail: 'body is not valid JSON' })
+      return
+    }
+    this.finish({ kind: 'json', value })
+  }
+
+  onResponseError(_controller: Controller, error: Error): void {
+    this.finish({ kind: 'failed', error })
+  }
+
+  private finish(outcome: JsonExchange): void {
+    if (this.settled) return
+    this.settled = true
+    this.done(outcome)
+  }
+
+  private tooLarge(detail: string): void {
+    const { statusCode, headers } = this
+    this.finish(statusCode === 200 ? { kind: 'unusable', detail } : { kind: 'status', statusCode, headers })
+    this.controller?.abort(BODY_TOO_LARGE)
   }
 }
 

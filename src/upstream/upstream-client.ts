@@ -26,10 +26,14 @@ export class UpstreamClient {
   private readonly pool: Pool
   private readonly basePath: string
   private readonly maxBodyBytes: number
+  private readonly spanName: string
+  private readonly batchSpanName: string
 
   constructor(options: UpstreamClientOptions) {
     this.source = options.source
     this.maxBodyBytes = options.maxBodyBytes
+    this.spanName = `${options.source} upstream`
+    this.batchSpanName = `${options.source} batch upstream`
     this.basePath = options.baseUrl.pathname.replace(/\/+$/, '')
     this.pool = new Pool(options.baseUrl.origin, {
       connections: options.connections,
@@ -73,8 +77,7 @@ export class UpstreamClient {
   private getJson(
     path: string, shape: SectionShape | 'batch', trace: TraceContext | undefined, done: (result: FetchResult) => void, maxBytes = this.maxBodyBytes
   ): ExchangeHandle {
-    const spanName = shape === 'search' ? 'search' : shape === 'batch' ? `${this.source} batch` : this.source
-    const span = startUpstreamSpan(trace, `${spanName} upstream`)
+    const span = startUpstreamSpan(trace, shape === 'search' ? 'search upstream' : shape === 'batch' ? this.batchSpanName : this.spanName)
     const exchange = exchangeJson(this.pool, {
       path: this.basePath + path,
       headers: span.traceparent === undefined ? ACCEPT_JSON : { accept: ACCEPT_JSON.accept, traceparent: span.traceparent },
@@ -84,6 +87,7 @@ export class UpstreamClient {
       span.end(result.status)
       done(result)
     })
+    if (!span.exported) return exchange
     return {
       abort(reason) {
         span.end('aborted')

@@ -36,6 +36,7 @@ export class BookAggregator {
       trace,
       onSettled
     })
-    return { ...settleBookView(isbn, outcomes), outcomes }
+    const { verdict, view } = settleBookView(isbn, outcomes)
+    return { verdict, view, outcomes }
   }
 }

@@ -30,18 +30,29 @@ export function settleBookView(isbn: NormalizedIsbn, outcomes: SourceOutcomes): 
     reviews: sectionOf(outcomes.reviews),
     recommendations: sectionOf(outcomes.recommendations),
     sources: reportsOf(outcomes),
-    complete: SOURCE_NAMES.every((name) => !isFailure(outcomes[name].status))
+    complete: !isFailure(outcomes.publisher.status) && !isFailure(outcomes.reviews.status) && !isFailure(outcomes.recommendations.status)
   }
   return { verdict: verdictOf(outcomes), view }
 }
 
 function verdictOf(outcomes: SourceOutcomes): Verdict {
   if (outcomes.publisher.status === 'not_found') return 'not_found'
-  const included = SOURCE_NAMES.map((name) => outcomes[name]).filter((o) => o.status !== 'skipped')
-  if (included.some((o) => o.status === 'ok')) return 'found'
-  const failures = included.filter((o) => !isAnswered(o.status))
-  if (failures.length === 0) return 'not_found'
-  return failures.every((o) => o.status === 'timeout') ? 'timed_out' : 'failed'
+  // One pass over the included sources, without arrays: this runs for every answer.
+  let found = false
+  let failures = 0
+  let timeouts = 0
+  for (const name of SOURCE_NAMES) {
+    const { status } = outcomes[name]
+    if (status === 'skipped') continue
+    if (status === 'ok') found = true
+    else if (!isAnswered(status)) {
+      failures++
+      if (status === 'timeout') timeouts++
+    }
+  }
+  if (found) return 'found'
+  if (failures === 0) return 'not_found'
+  return timeouts === failures ? 'timed_out' : 'failed'
 }
 
 export function sectionOf(outcome: SourceOutcome): unknown {

@@ -33,7 +33,7 @@ export interface CallWithTimeoutOptions {
 export function callWithTimeout(options: CallWithTimeoutOptions): Promise<SourceOutcome> {
   const { name, call, timeoutMs, signal } = options
   const started = performance.now()
-  if (signal.aborted) return Promise.resolve({ status: 'error', durationMs: 0, detail: CANCELLED })
+  if (signal.aborted) return Promise.resolve(cancelled(0))
 
   return new Promise<SourceOutcome>((resolve) => {
     const controller = new AbortController()
@@ -47,26 +47,48 @@ export function callWithTimeout(options: CallWithTimeoutOptions): Promise<Source
     }
     const elapsed = (): number => Math.round(performance.now() - started)
     const timer = setTimeout(() => {
-      controller.abort(new DOMException(`${name} timed out`, 'TimeoutError'))
-      settle({ status: 'timeout', durationMs: elapsed(), detail: `${name} did not answer within ${timeoutMs} ms` })
+      controller.abort(timeoutReason(name))
+      settle(timedOut(name, timeoutMs, elapsed()))
     }, timeoutMs)
     const cancel = (): void => {
       controller.abort(signal.reason)
-      settle({ status: 'error', durationMs: elapsed(), detail: CANCELLED })
+      settle(cancelled(elapsed()))
     }
     signal.addEventListener('abort', cancel, { once: true })
 
-    let work: Promise<FetchResult>
-    try {
-      work = call(controller.signal, started + timeoutMs)
-    } catch {
-      work = Promise.reject(new Error('the source threw'))
-    }
-    work.then(
+    startCall(() => call(controller.signal, started + timeoutMs)).then(
       (result) => settle({ ...result, durationMs: elapsed() }),
-      () => settle({ status: 'error', durationMs: elapsed(), detail: `${name} failed unexpectedly` })
+      () => settle(failedUnexpectedly(name, elapsed()))
     )
   })
 }
 
-const CANCELLED = 'the request was cancelled'
+// What a call under a timeout settles as when it does not answer: the same for a search as for
+// the sections of a book (gather-sources), which run the same steps with shared timers.
+
+/** Starts a call; one that throws instead of returning a promise becomes a rejected promise. */
+export function startCall(call: () => Promise<FetchResult>): Promise<FetchResult> {
+  try {
+    return call()
+  } catch {
+    return Promise.reject(new Error('the source threw'))
+  }
+}
+
+/** The reason a timed-out call's signal aborts with. */
+export function timeoutReason(name: string): DOMException {
+  return new DOMException(`${name} timed out`, 'TimeoutError')
+}
+
+export function timedOut(name: string, timeoutMs: number, durationMs: number): SourceOutcome {
+  return { status: 'timeout', durationMs, detail: `${name} did not answer within ${timeoutMs} ms` }
+}
+
+export function cancelled(durationMs: number): SourceOutcome {
+  return { status: 'error', durationMs, detail: 'the request was cancelled' }
+}
+
+/** A rejection or a throw: its message stays out of the answer (it may hold internals). */
+export function failedUnexpectedly(name: string, durationMs: number): SourceOutcome {
+  return { status: 'error', durationMs, detail: `${name} failed unexpectedly` }
+}

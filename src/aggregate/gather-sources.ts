@@ -1,7 +1,7 @@
-import type { FetchResult, SourceOutcome, SourceOutcomes } from '../domain/outcome.js'
+import type { SourceOutcome, SourceOutcomes } from '../domain/outcome.js'
 import { SOURCE_NAMES, type SourceName } from '../domain/sources.js'
 import type { TraceContext } from '../tracing/trace-context.js'
-import type { BookSource } from './call-source.js'
+import { cancelled, failedUnexpectedly, startCall, timedOut, timeoutReason, type BookSource } from './call-source.js'
 import { SectionTimers } from './section-timers.js'
 
 export type BookSources = Readonly<Record<SourceName, BookSource>>
@@ -21,7 +21,6 @@ export interface GatherOptions {
 }
 
 const SKIPPED: SourceOutcome = { status: 'skipped', durationMs: 0 }
-const CANCELLED = 'the request was cancelled'
 
 /**
  * Calls every included source concurrently and resolves once all of them have settled; never
@@ -51,7 +50,7 @@ export function gatherSources(options: GatherOptions): Promise<SourceOutcomes> {
   }
   if (calls.length === 0) return Promise.resolve(inOrder(settled))
   if (options.signal.aborted) {
-    for (const name of calls) settled[name] = { status: 'error', durationMs: 0, detail: CANCELLED }
+    for (const name of calls) settled[name] = cancelled(0)
     return Promise.resolve(inOrder(settled))
   }
   return new Promise((resolve) => gather(options, calls, settled, resolve))
@@ -77,14 +76,14 @@ function gather(
   }
   const elapsed = (): number => Math.round(performance.now() - started)
   const timers = new SectionTimers<SourceName>((name, timeoutMs) => {
-    controllers[name]?.abort(new DOMException(`${name} timed out`, 'TimeoutError'))
-    settle(name, { status: 'timeout', durationMs: elapsed(), detail: `${name} did not answer within ${timeoutMs} ms` })
+    controllers[name]?.abort(timeoutReason(name))
+    settle(name, timedOut(name, timeoutMs, elapsed()))
   })
   const cancel = (): void => {
     for (const name of calls) {
       if (settled[name] !== undefined) continue
       controllers[name]?.abort(signal.reason)
-      settle(name, { status: 'error', durationMs: elapsed(), detail: CANCELLED })
+      settle(name, cancelled(elapsed()))
     }
   }
   signal.addEventListener('abort', cancel, { once: true })
@@ -94,15 +93,9 @@ function gather(
     const controller = new AbortController()
     controllers[name] = controller
     timers.add(name, timeoutMs)
-    let work: Promise<FetchResult>
-    try {
-      work = options.sources[name].fetchBook(isbn13, controller.signal, started + timeoutMs, trace)
-    } catch {
-      work = Promise.reject(new Error('the source threw'))
-    }
-    work.then(
+    startCall(() => options.sources[name].fetchBook(isbn13, controller.signal, started + timeoutMs, trace)).then(
       (result) => settle(name, { ...result, durationMs: elapsed() }),
-      () => settle(name, { status: 'error', durationMs: elapsed(), detail: `${name} failed unexpectedly` })
+      () => settle(name, failedUnexpectedly(name, elapsed()))
     )
   }
 }

@@ -1,6 +1,6 @@
 import type { BookView, SourceReport, SourceReports } from '../domain/book-view.js'
 import type { NormalizedIsbn } from '../domain/isbn.js'
-import { isAnswered, isFailure, type SourceOutcome, type SourceOutcomes } from '../domain/outcome.js'
+import { isFailure, type SourceOutcome, type SourceOutcomes } from '../domain/outcome.js'
 import { SOURCE_NAMES } from '../domain/sources.js'
 
 /**
@@ -21,6 +21,7 @@ export interface SettledBook {
 }
 
 export function settleBookView(isbn: NormalizedIsbn, outcomes: SourceOutcomes): SettledBook {
+  const tally = tallyOf(outcomes)
   const view: BookView = {
     isbn: isbn.isbn13,
     isbn10: isbn.isbn10,
@@ -30,26 +31,36 @@ export function settleBookView(isbn: NormalizedIsbn, outcomes: SourceOutcomes): 
     reviews: sectionOf(outcomes.reviews),
     recommendations: sectionOf(outcomes.recommendations),
     sources: reportsOf(outcomes),
-    complete: !isFailure(outcomes.publisher.status) && !isFailure(outcomes.reviews.status) && !isFailure(outcomes.recommendations.status)
+    complete: tally.failures === 0
   }
-  return { verdict: verdictOf(outcomes), view }
+  return { verdict: verdictOf(outcomes, tally), view }
 }
 
-function verdictOf(outcomes: SourceOutcomes): Verdict {
-  if (outcomes.publisher.status === 'not_found') return 'not_found'
-  // One pass over the included sources, without arrays: this runs for every answer.
+interface Tally {
+  readonly found: boolean
+  /** Included sources that failed (isFailure); `timeouts` of them timed out. */
+  readonly failures: number
+  readonly timeouts: number
+}
+
+/** One pass over the sources, without arrays, for both the verdict and completeness: this runs for every answer. */
+function tallyOf(outcomes: SourceOutcomes): Tally {
   let found = false
   let failures = 0
   let timeouts = 0
   for (const name of SOURCE_NAMES) {
     const { status } = outcomes[name]
-    if (status === 'skipped') continue
     if (status === 'ok') found = true
-    else if (!isAnswered(status)) {
+    else if (isFailure(status)) {
       failures++
       if (status === 'timeout') timeouts++
     }
   }
+  return { found, failures, timeouts }
+}
+
+function verdictOf(outcomes: SourceOutcomes, { found, failures, timeouts }: Tally): Verdict {
+  if (outcomes.publisher.status === 'not_found') return 'not_found'
   if (found) return 'found'
   if (failures === 0) return 'not_found'
   return timeouts === failures ? 'timed_out' : 'failed'

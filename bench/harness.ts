@@ -77,6 +77,12 @@ function progressLine(m: Measurement): string {
   return `    ${Math.round(m.load.rps)} req/s, p50 ${m.load.latencyMs.p50} ms, p99 ${m.load.latencyMs.p99} ms, errors ${m.load.errors + m.load.timeouts}, non-2xx ${m.load.non2xx}${books}`
 }
 
+/** The targets in order, starting `by` places further on: round r's order in a repeated run. */
+export function rotated<T>(items: readonly T[], by: number): T[] {
+  const start = items.length === 0 ? 0 : by % items.length
+  return [...items.slice(start), ...items.slice(0, start)]
+}
+
 /** The run with the median 2xx/s, carrying every run's 2xx/s so the spread stays visible. */
 function medianRun(runs: readonly Measurement[]): Measurement {
   const sorted = [...runs].sort((a, b) => a.load.okRps - b.load.okRps)
@@ -118,8 +124,9 @@ async function runScenario(scenario: Scenario, options: BenchOptions, log: (line
       const runs = new Map<TargetName, Measurement[]>(targets.map((t) => [t, []]))
       const repeat = options.repeat ?? 1
       // Rounds (every target once, then again) rather than one target N times in a row:
-      // a noisy spell on the shared machine then hits every target, not just one.
-      for (let round = 1; round <= repeat; round++) for (const target of targets) {
+      // a noisy spell on the shared machine then hits every target, not just one. Each round
+      // starts one target further on, so no target is always first after the mock's start.
+      for (let round = 1; round <= repeat; round++) for (const target of rotated(targets, round - 1)) {
         log(`  ${plan.label}: ${target}${repeat > 1 ? ` (run ${round} of ${repeat})` : ''} …`)
         const m = await measureTarget({
           target,

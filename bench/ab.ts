@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs, promisify } from 'node:util'
 import { parseEnvPairs, runCli } from './cli.js'
 import type { BenchReport } from './harness.js'
-import { interleavedAb } from './interleave.js'
+import { interleaved, median, type InterleaveSide } from './interleave.js'
 import { cpuMsPerResponse } from './report.js'
 import { scenarioByName } from './scenarios.js'
 import type { ServiceMode } from './target-specs.js'
@@ -76,7 +76,7 @@ async function prepareBase(dir: string): Promise<void> {
 
 async function measure(build: Run['build'], tree: string, outDir: string): Promise<Run> {
   const args = ['bench/run.ts', '--scenario', values.scenario, '--target', 'ours', '--duration', values.duration,
-    '--service', values.service, '--service-root', tree, '--out', outDir]
+    '--service', values.service, '--service-root', tree, '--out', outDir, '--interleave-rounds', '0']
   const nodePath = values[build === 'base' ? 'base-node' : 'head-node']
   if (nodePath !== undefined) args.push('--service-node', nodePath)
   for (const pair of values.env ?? []) args.push('--env', pair)
@@ -90,25 +90,19 @@ async function measure(build: Run['build'], tree: string, outDir: string): Promi
 const micros = (ms: number): string => `${(ms * 1000).toFixed(0)} µs`
 const percent = (ratio: number): string => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(0)}%`
 
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid] as number : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
-}
-
 async function compareInterleaved(baseTree: string, pairs: number): Promise<number> {
   const sliceS = Number(values.slice)
   if (!(sliceS > 0)) throw new Error(`--slice must be a positive number of seconds, got "${values.slice}"`)
-  const result = await interleavedAb({
+  const side = (serviceRoot: string, nodePath: string | undefined, env: Record<string, string>): InterleaveSide =>
+    ({ target: 'ours', serviceRoot, ...(nodePath === undefined ? {} : { nodePath }), env })
+  const result = await interleaved({
     scenario: scenarioByName(values.scenario),
-    roots: [baseTree, REPO_ROOT],
-    nodePaths: [values['base-node'], values['head-node']],
+    sides: [side(baseTree, values['base-node'], parseEnvPairs(values['base-env'])), side(REPO_ROOT, values['head-node'], parseEnvPairs(values['head-env']))],
     serviceMode: values.service as ServiceMode,
     rounds: pairs,
     sliceS,
     warmupS: 2,
     serviceEnv: parseEnvPairs(values.env),
-    sideEnv: [parseEnvPairs(values['base-env']), parseEnvPairs(values['head-env'])],
     log: (line) => console.log(line)
   })
   const { baseMicros, headMicros, roundRatios } = result

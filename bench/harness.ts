@@ -1,4 +1,5 @@
 import { describeLatencies, latencyBoundRps, sameLatency, type LatencyBySource } from './latency.js'
+import { DEFAULT_INTERLEAVE, runComparisons, type InterleaveSettings } from './interleaved-comparisons.js'
 import { machineInfo, type MachineInfo } from './machine.js'
 import { measureTarget } from './measure.js'
 import { startMock } from './mock-control.js'
@@ -30,6 +31,8 @@ export interface BenchOptions {
   readonly targets?: readonly TargetName[]
   /** Profile our service with `--cpu-prof` into this directory. */
   readonly profileDir?: string
+  /** The scenarios' interleaved comparisons (default 5 rounds of 4 × 3 s; 0 rounds: none). */
+  readonly interleave?: InterleaveSettings
   readonly log?: (line: string) => void
 }
 
@@ -166,6 +169,19 @@ async function runScenario(scenario: Scenario, options: BenchOptions, log: (line
       await mock.stop()
     }
   }
+  // Not while profiling: the profile is of our service under the scenario's own load.
+  const interleaved = cases.length !== 1 || options.profileDir !== undefined ? undefined : await runComparisons({
+    scenario,
+    settings: options.interleave ?? DEFAULT_INTERLEAVE,
+    serviceMode: options.serviceMode,
+    warmupS: options.warmupS ?? scenario.warmupS ?? 2,
+    ...(options.serviceEnv === undefined ? {} : { serviceEnv: options.serviceEnv }),
+    ...(options.serviceRoot === undefined ? {} : { serviceRoot: options.serviceRoot }),
+    ...(options.serviceNodePath === undefined ? {} : { serviceNodePath: options.serviceNodePath }),
+    ...(options.targets === undefined ? {} : { targets: options.targets }),
+    log
+  })
+  if (interleaved !== undefined) cases[0] = { ...(cases[0] as CaseResult), interleaved }
   const result: ScenarioResult = {
     name: scenario.name,
     summary: scenario.summary,

@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
-import { availableParallelism } from 'node:os'
+import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 
 // Every process the harness starts goes through here and is remembered until it exits, so a
@@ -141,11 +141,24 @@ export async function readyLine<T>(child: Child, timeoutMs = 20_000): Promise<T>
  * possible (no taskset, one CPU), and the caller goes on unpinned.
  */
 export function pinToCpu(pid: number, cpu: number): boolean {
-  if (availableParallelism() < 2) return false
+  // The machine's CPUs, not availableParallelism(): once this process is pinned that is one,
+  // and every later round of an interleaved run would have stayed unpinned on CPU 0.
+  if (cpus().length < 2) return false
   try {
     execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' })
     return true
   } catch {
     return false
+  }
+}
+
+/** Lets a process and its threads run on every CPU again (after `pinToCpu`). */
+export function unpin(pid: number): void {
+  const count = cpus().length
+  if (count < 2) return
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', `0-${count - 1}`, String(pid)], { stdio: 'ignore' })
+  } catch {
+    // Never pinned (no taskset): nothing to undo.
   }
 }

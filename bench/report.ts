@@ -4,7 +4,7 @@ import type { BenchReport } from './harness.js'
 import { SOURCES } from './latency.js'
 import { n, ratio, table } from './markdown-table.js'
 import { variantCases } from './report-variants.js'
-import type { CaseResult, Measurement, Ratios, ScenarioResult } from './scenario-types.js'
+import type { CaseResult, InterleavedFigures, Measurement, Ratios, ScenarioResult } from './scenario-types.js'
 import { BENCH_SERVICE_ENV, TARGETS, type TargetName } from './target-specs.js'
 
 // Results as Markdown (printed to stdout and written to latest.md; tables read fine in a
@@ -60,6 +60,24 @@ function ratioLine(c: CaseResult): string {
   return parts.length === 0 ? '' : `Ours vs: ${parts.join('; ')}.`
 }
 
+/** The case's interleaved comparisons: ours and each base side up at once, medians of the rounds. */
+function interleavedTable(c: CaseResult): string {
+  const figures = Object.entries(c.interleaved ?? {})
+  if (figures.length === 0) return ''
+  const first = figures[0]?.[1] as InterleavedFigures
+  const rows = figures.map(([name, f]) => [
+    f.base === 'ours' ? `ours with ${Object.entries(f.baseEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : TARGETS[f.base].label,
+    String(f.oursMicros), String(f.baseMicros), `**${ratio(f.cpu)}**`, ratio(f.rps), ratio(f.p99Speedup), f.roundCpu.map((r) => r.toFixed(2)).join(', '), name
+  ])
+  return [
+    '',
+    `Interleaved: ours and each other side up at once, pinned to one CPU (the mock and the load generator to the other), the load ` +
+    `switching between them every ${first.sliceS} s (ABBA), ${first.rounds} rounds with fresh processes; ratios are ours ÷ theirs, medians of the rounds.`,
+    '',
+    table(['against', 'ours CPU µs/response', 'theirs', 'CPU ratio', '2xx/s ratio', 'p99: theirs ÷ ours', 'rounds (CPU ratio)', 'key'], rows)
+  ].join('\n')
+}
+
 function singleCase(c: CaseResult): string {
   const rows = c.measurements.map((m) => measurementRow(m.target === 'ours' ? '**ours**' : TARGETS[m.target].label, m))
   const limit = c.latencyBoundRps === null ? 'none at 0 ms (CPU-bound)' : `${n(c.latencyBoundRps)} req/s`
@@ -70,7 +88,8 @@ function singleCase(c: CaseResult): string {
     '',
     `(c) latency-bound limit (connections ÷ slowest upstream): ${limit}. ${ratioLine(c)}`,
     '',
-    `CPU of the other processes on the same cores — ${helpers.join('; ')}.`
+    `CPU of the other processes on the same cores — ${helpers.join('; ')}.`,
+    interleavedTable(c)
   ].join('\n')
 }
 

@@ -7,6 +7,7 @@ import { runBench } from './harness.js'
 import { parseEnvPairs, runCli } from './cli.js'
 import { newestProfile, renderProfile, summarizeProfile } from './profile.js'
 import { renderMarkdown, writeResults } from './report.js'
+import { DEFAULT_INTERLEAVE } from './interleaved-comparisons.js'
 import { scenarioByName, SCENARIOS } from './scenarios.js'
 import { TARGET_NAMES, type ServiceMode, type TargetName } from './target-specs.js'
 
@@ -21,6 +22,9 @@ const HELP = `usage: npm run bench -- [options]
   --warmup S        seconds of discarded load before each measurement (default 2)
   --target NAME     measure these targets instead of each scenario's own (repeatable: ${TARGET_NAMES.join(', ')});
                     e.g. --scenario scaling --target ours --target ceiling for the ceiling's scaling too
+  --interleave-rounds N  rounds of each scenario's interleaved comparisons (ours and a baseline up
+                    at once, the load switching every slice; default ${DEFAULT_INTERLEAVE.rounds}, 0: none)
+  --interleave-slice S  seconds per slice of those comparisons (default ${DEFAULT_INTERLEAVE.sliceS})
   --service MODE    dist (default: node dist/server.js, run \`npm run build\` first) or tsx (src/ through tsx)
   --env KEY=VALUE   extra service environment, over the scenario's own (repeatable; makes the run partial)
   --service-root DIR  measure the build in another checkout as ours (bench:ab uses it; makes the run partial)
@@ -38,6 +42,8 @@ const { values } = parseArgs({
     duration: { type: 'string' },
     warmup: { type: 'string' },
     repeat: { type: 'string' },
+    'interleave-rounds': { type: 'string' },
+    'interleave-slice': { type: 'string' },
     target: { type: 'string', multiple: true },
     env: { type: 'string', multiple: true },
     service: { type: 'string', default: 'dist' },
@@ -77,6 +83,9 @@ async function main(): Promise<number> {
   const serviceEnv = parseEnvPairs(values.env)
   const repeat = Number(values.repeat ?? '1')
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat must be a positive integer, got "${values.repeat}"`)
+  const rounds = Number(values['interleave-rounds'] ?? DEFAULT_INTERLEAVE.rounds)
+  if (!Number.isInteger(rounds) || rounds < 0) throw new Error(`--interleave-rounds must be a whole number, got "${values['interleave-rounds']}"`)
+  const sliceS = seconds(values['interleave-slice'], 'interleave-slice') ?? DEFAULT_INTERLEAVE.sliceS
   const report = await runBench({
     scenarios: names.map(scenarioByName),
     serviceMode: values.service as ServiceMode,
@@ -84,6 +93,7 @@ async function main(): Promise<number> {
     ...(values['service-node'] === undefined ? {} : { serviceNodePath: values['service-node'] }),
     serviceEnv,
     repeat,
+    interleave: { rounds, sliceS },
     ...(durationS === undefined ? {} : { durationS }),
     ...(warmupS === undefined ? {} : { warmupS }),
     // A profile is of one target, ours unless --target names another: more would only add noise and time.
@@ -98,7 +108,8 @@ async function main(): Promise<number> {
   }
   const svg = latencyVsLoadSvg(report.scenarios.find((s) => s.name === 'scaling'),
     `${report.machine.cpuModel}, ${report.machine.cores} cores, Node ${report.machine.node}, ${report.machine.date.slice(0, 10)}`)
-  const partial = names.length < SCENARIOS.length || targets !== undefined || values.env !== undefined || values['service-root'] !== undefined || values['service-node'] !== undefined || durationS !== undefined || warmupS !== undefined
+  const partial = names.length < SCENARIOS.length || targets !== undefined || values.env !== undefined || values['service-root'] !== undefined || values['service-node'] !== undefined || durationS !== undefined || warmupS !== undefined ||
+    values['interleave-rounds'] !== undefined || values['interleave-slice'] !== undefined
   const files = await writeResults(report, values.out, svg, partial)
   console.log(`wrote ${files.join(', ')}`)
   const failed = report.scenarios.flatMap((s) => s.checks).filter((c) => !c.pass)

@@ -43,8 +43,39 @@ export interface Scenario {
    * (the report shows them in the table of `variants`).
    */
   readonly countBooks?: boolean
+  /**
+   * Ours against a baseline (or against ours with other settings), both up at once and the
+   * load switching between them every few seconds (see interleave.ts): the steadiest ratio a
+   * drifting VM allows, measured after the scenario's own runs; in `interleaved` of its case.
+   */
+  readonly interleaved?: readonly InterleavedComparison[]
   /** The issue's targets, judged on the results. */
   readonly checks?: (result: ScenarioResult) => CheckResult[]
+}
+
+export interface InterleavedComparison {
+  /** Its key in the case's `interleaved`: `mercurius`, `cache-off`… */
+  readonly name: string
+  /** What ours is compared with: a baseline target, or ours with `baseEnv` over the scenario's environment. */
+  readonly base: TargetName
+  readonly baseEnv?: Readonly<Record<string, string>>
+}
+
+/** An interleaved comparison's figures; every ratio is ours ÷ the base side, the median of the rounds. */
+export interface InterleavedFigures {
+  readonly base: TargetName
+  readonly baseEnv: Readonly<Record<string, string>>
+  readonly rounds: number
+  readonly sliceS: number
+  /** CPU µs per response over all slices. */
+  readonly oursMicros: number
+  readonly baseMicros: number
+  readonly cpu: number
+  readonly rps: number
+  /** Their p99 ÷ ours (> 1: ours is faster). */
+  readonly p99Speedup: number
+  /** Each round's CPU ratio, to show the spread. */
+  readonly roundCpu: readonly number[]
 }
 
 export interface ServiceVariant {
@@ -110,6 +141,8 @@ export interface CaseResult {
   readonly measurements: readonly Measurement[]
   /** Ours against each measured baseline, and against the latency-bound limit (`limit`). */
   readonly ratios: Readonly<Partial<Record<TargetName | 'limit', Ratios>>>
+  /** The scenario's interleaved comparisons, by name (absent when none ran). */
+  readonly interleaved?: Readonly<Record<string, InterleavedFigures>>
 }
 
 export interface CheckResult {

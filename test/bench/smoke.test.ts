@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { execFileSync } from 'node:child_process'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runBench } from '../../bench/harness.js'
 import { liveChildren, stopAll } from '../../bench/processes.js'
@@ -22,7 +23,8 @@ describe('bench harness smoke test', () => {
       scenarios: [{ ...scenarioByName('fanout'), connections: 10 }],
       serviceMode: 'tsx',
       durationS: 1,
-      warmupS: 0.2
+      warmupS: 0.2,
+      interleave: { rounds: 1, sliceS: 0.5 }
     })
 
     expect(liveChildren()).toBe(0)
@@ -51,7 +53,18 @@ describe('bench harness smoke test', () => {
     // CPU per response beside req/s: the comparison a team choosing a BFF makes (issue 17).
     expect(only?.ratios.mercurius?.cpu).toBeGreaterThan(0)
     expect(fanout?.checks.map((c) => c.name)).toHaveLength(5)
-  }, 30_000)
+    // The issue-17 comparisons, both sides up at once: ours against the two BFFs, from real slices.
+    expect(Object.keys(only?.interleaved ?? {})).toEqual(['mercurius', 'minimal'])
+    for (const figures of Object.values(only?.interleaved ?? {})) {
+      expect(figures.oursMicros).toBeGreaterThan(0)
+      expect(figures.baseMicros).toBeGreaterThan(0)
+      expect(figures.roundCpu).toHaveLength(1)
+      expect(figures.rps).toBeGreaterThan(0)
+    }
+    expect(renderMarkdown(report)).toMatch(/\| \(d\) GraphQL BFF: Fastify \+ Mercurius \| \d+ \| \d+ \| \*\*[\d.]+×\*\* \|/)
+    // The load generator ran pinned during the comparisons; it must not stay on one CPU.
+    expect(pinnedCpus()).toBeNull()
+  }, 120_000)
 
   it('measures named targets in a scenario that by default measures only ours, and names them in the grid', async () => {
     const scaling = scenarioByName('scaling')
@@ -99,3 +112,19 @@ describe('bench harness smoke test', () => {
     }
   }, 30_000)
 })
+
+/** How many CPUs this process may run on, when that is fewer than the machine has (taskset), else null. */
+function pinnedCpus(): number | null {
+  let list: string
+  try {
+    list = execFileSync('taskset', ['-c', '-p', String(process.pid)], { encoding: 'utf8' }).trim().split(': ')[1] ?? ''
+  } catch {
+    return null // no taskset: nothing was pinned either
+  }
+  // "0,1", "0-1" or "0": count the CPUs in the list.
+  const count = list.split(',').reduce((sum, part) => {
+    const [first, last = first] = part.split('-').map(Number)
+    return sum + (last as number) - (first as number) + 1
+  }, 0)
+  return count < cpus().length ? count : null
+}

@@ -27,7 +27,7 @@ const HELP = `usage: npm run bench:ab -- --base REF [options]
   --service MODE    dist (default: both builds compiled first) or tsx (src/ through tsx, no build;
                     slower, for checking the tool itself)
   --interleave      --pairs rounds, each with a fresh process of both builds running at once and
-                    the load switching between them every --slice seconds (ABBA): the machine
+                    the load switching between them every --slice seconds (ABBA, then BAAB): the machine
                     drifts less within a round, and rounds sample each process's own luck
   --slice S         seconds per slice with --interleave (default 3)
   --base-env K=V    extra service environment for the base build only (repeatable; with --interleave)

@@ -31,7 +31,7 @@ export interface BenchOptions {
   readonly targets?: readonly TargetName[]
   /** Profile our service with `--cpu-prof` into this directory. */
   readonly profileDir?: string
-  /** The scenarios' interleaved comparisons (default 5 rounds of 4 × 3 s; 0 rounds: none). */
+  /** The scenarios' interleaved comparisons (default 5 rounds of 4 × 3 s after 5 s of warm-up; 0 rounds: none). */
   readonly interleave?: InterleaveSettings
   readonly log?: (line: string) => void
 }
@@ -174,7 +174,6 @@ async function runScenario(scenario: Scenario, options: BenchOptions, log: (line
     scenario,
     settings: options.interleave ?? DEFAULT_INTERLEAVE,
     serviceMode: options.serviceMode,
-    warmupS: options.warmupS ?? scenario.warmupS ?? 2,
     ...(options.serviceEnv === undefined ? {} : { serviceEnv: options.serviceEnv }),
     ...(options.serviceRoot === undefined ? {} : { serviceRoot: options.serviceRoot }),
     ...(options.serviceNodePath === undefined ? {} : { serviceNodePath: options.serviceNodePath }),

@@ -7,7 +7,7 @@ import type { Scenario } from './scenario-types.js'
 import { TARGETS, type ServiceMode, type TargetName } from './target-specs.js'
 
 // Two services running side by side against one mock, the load switching from one to the
-// other every few seconds (ABBA): two builds of ours (bench:ab), or ours and a baseline such
+// other every few seconds (ABBA, then BAAB): two builds of ours (bench:ab), or ours and a baseline such
 // as the Mercurius BFF (the issue-17 comparisons of `npm run bench`). On a shared VM the
 // machine's speed drifts within minutes; slices this short see nearly the same machine, so
 // their ratio is the difference between the two. The idle side waits on its sockets meanwhile
@@ -34,7 +34,7 @@ export interface InterleaveOptions {
   readonly serviceMode: ServiceMode
   /** Rounds, each with a fresh process of each side. */
   readonly rounds: number
-  /** Seconds per slice; each round has two slices of each side, ABBA. */
+  /** Seconds per slice; each round has two slices of each side, ABBA or BAAB. */
   readonly sliceS: number
   readonly warmupS: number
   /** Our service's environment on both sides, over the scenario's. */
@@ -64,7 +64,9 @@ export interface InterleaveResult {
   readonly roundP99Speedups: readonly number[]
 }
 
-const SLICE_ORDER: ReadonlyArray<Slice['build']> = ['base', 'head', 'head', 'base']
+// ABBA in even rounds, BAAB in odd ones: a process still warming up is dearest in its first
+// slice, and that slice must not always be the base side's.
+const SLICE_ORDERS: ReadonlyArray<ReadonlyArray<Slice['build']>> = [['base', 'head', 'head', 'base'], ['head', 'base', 'base', 'head']]
 
 export async function interleaved(options: InterleaveOptions): Promise<InterleaveResult> {
   const { scenario } = options
@@ -103,7 +105,7 @@ async function runRound(options: InterleaveOptions, mock: MockUpstream, round: n
     for (const i of started.keys()) if (options.warmupS > 0) await load(i, options.warmupS, scenario.warmupIsbn ?? 'random')
 
     const slices: Slice[] = []
-    for (const build of round % 2 === 0 ? SLICE_ORDER : [...SLICE_ORDER].reverse()) {
+    for (const build of SLICE_ORDERS[round % 2] as ReadonlyArray<Slice['build']>) {
       const i = build === 'base' ? 0 : 1
       const pid = (started[i] as StartedTarget).child.pid
       const before = sampleProc(pid)

@@ -5,17 +5,18 @@ import type { ServiceMode, TargetName } from './target-specs.js'
 export interface InterleaveSettings {
   /** Rounds per comparison, each with fresh processes; 0 skips the comparisons. */
   readonly rounds: number
-  /** Seconds per slice (four slices per round, ABBA). */
+  /** Seconds per slice (four slices per round, ABBA or BAAB). */
   readonly sliceS: number
+  /** Seconds of load on each side before a round's slices: its first slice still paid for the JIT after 2 s. */
+  readonly warmupS: number
 }
 
-export const DEFAULT_INTERLEAVE: InterleaveSettings = { rounds: 5, sliceS: 3 }
+export const DEFAULT_INTERLEAVE: InterleaveSettings = { rounds: 5, sliceS: 3, warmupS: 5 }
 
 export interface ComparisonRun {
   readonly scenario: Scenario
   readonly settings: InterleaveSettings
   readonly serviceMode: ServiceMode
-  readonly warmupS: number
   /** Our service's environment (the run's --env), over the scenario's. */
   readonly serviceEnv?: Readonly<Record<string, string>>
   readonly serviceRoot?: string
@@ -45,8 +46,9 @@ export async function runComparisons(run: ComparisonRun): Promise<Record<string,
       serviceMode: run.serviceMode,
       rounds: settings.rounds,
       sliceS: settings.sliceS,
-      warmupS: run.warmupS,
-      ...(run.serviceEnv === undefined ? {} : { serviceEnv: run.serviceEnv })
+      warmupS: settings.warmupS,
+      ...(run.serviceEnv === undefined ? {} : { serviceEnv: run.serviceEnv }),
+      log: (line) => run.log(`    ${line.replace(/^base\b/, comparison.name).replace(/^head\b/, 'ours')}`)
     })
     const figure: InterleavedFigures = {
       base: comparison.base,

@@ -72,7 +72,7 @@ function interleavedTable(c: CaseResult): string {
   return [
     '',
     `Interleaved: ours and each other side up at once, pinned to one CPU (the mock and the load generator to the other), the load ` +
-    `switching between them every ${first.sliceS} s (ABBA), ${first.rounds} rounds with fresh processes; ratios are ours ÷ theirs, medians of the rounds.`,
+    `switching between them every ${first.sliceS} s (ABBA, BAAB in every other round), ${first.rounds} rounds with fresh processes; ratios are ours ÷ theirs, medians of the rounds.`,
     '',
     table(['against', 'ours CPU µs/response', 'theirs', 'CPU ratio', '2xx/s ratio', 'p99: theirs ÷ ours', 'rounds (CPU ratio)', 'key'], rows)
   ].join('\n')

@@ -23,7 +23,8 @@ const HELP = `usage: npm run bench -- [options]
   --target NAME     measure these targets instead of each scenario's own (repeatable: ${TARGET_NAMES.join(', ')});
                     e.g. --scenario scaling --target ours --target ceiling for the ceiling's scaling too
   --interleave-rounds N  rounds of each scenario's interleaved comparisons (ours and a baseline up
-                    at once, the load switching every slice; default ${DEFAULT_INTERLEAVE.rounds}, 0: none)
+                    at once, the load switching every slice, after ${DEFAULT_INTERLEAVE.warmupS} s of warm-up each;
+                    default ${DEFAULT_INTERLEAVE.rounds}, 0: none)
   --interleave-slice S  seconds per slice of those comparisons (default ${DEFAULT_INTERLEAVE.sliceS})
   --service MODE    dist (default: node dist/server.js, run \`npm run build\` first) or tsx (src/ through tsx)
   --env KEY=VALUE   extra service environment, over the scenario's own (repeatable; makes the run partial)
@@ -93,7 +94,7 @@ async function main(): Promise<number> {
     ...(values['service-node'] === undefined ? {} : { serviceNodePath: values['service-node'] }),
     serviceEnv,
     repeat,
-    interleave: { rounds, sliceS },
+    interleave: { ...DEFAULT_INTERLEAVE, rounds, sliceS },
     ...(durationS === undefined ? {} : { durationS }),
     ...(warmupS === undefined ? {} : { warmupS }),
     // A profile is of one target, ours unless --target names another: more would only add noise and time.

@@ -24,7 +24,7 @@ describe('bench harness smoke test', () => {
       serviceMode: 'tsx',
       durationS: 1,
       warmupS: 0.2,
-      interleave: { rounds: 1, sliceS: 0.5 }
+      interleave: { rounds: 1, sliceS: 0.5, warmupS: 0.2 }
     })
 
     expect(liveChildren()).toBe(0)

@@ -7,11 +7,15 @@ export interface InterleaveSettings {
   readonly rounds: number
   /** Seconds per slice (four slices per round, ABBA or BAAB). */
   readonly sliceS: number
-  /** Seconds of load on each side before a round's slices: its first slice still paid for the JIT after 2 s. */
-  readonly warmupS: number
+  /**
+   * Seconds of load on each side before a round's slices, over every scenario's own
+   * (`interleavedWarmupS`, else 5: after 2 s a first slice still paid for the JIT).
+   */
+  readonly warmupS?: number
 }
 
-export const DEFAULT_INTERLEAVE: InterleaveSettings = { rounds: 5, sliceS: 3, warmupS: 5 }
+export const DEFAULT_INTERLEAVE: InterleaveSettings = { rounds: 5, sliceS: 3 }
+export const DEFAULT_INTERLEAVE_WARMUP_S = 5
 
 export interface ComparisonRun {
   readonly scenario: Scenario
@@ -46,7 +50,7 @@ export async function runComparisons(run: ComparisonRun): Promise<Record<string,
       serviceMode: run.serviceMode,
       rounds: settings.rounds,
       sliceS: settings.sliceS,
-      warmupS: settings.warmupS,
+      warmupS: settings.warmupS ?? scenario.interleavedWarmupS ?? DEFAULT_INTERLEAVE_WARMUP_S,
       ...(run.serviceEnv === undefined ? {} : { serviceEnv: run.serviceEnv }),
       log: (line) => run.log(`    ${line.replace(/^base\b/, comparison.name).replace(/^head\b/, 'ours')}`)
     })

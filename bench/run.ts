@@ -7,7 +7,7 @@ import { runBench } from './harness.js'
 import { parseEnvPairs, runCli } from './cli.js'
 import { newestProfile, renderProfile, summarizeProfile } from './profile.js'
 import { renderMarkdown, writeResults } from './report.js'
-import { DEFAULT_INTERLEAVE } from './interleaved-comparisons.js'
+import { DEFAULT_INTERLEAVE, DEFAULT_INTERLEAVE_WARMUP_S } from './interleaved-comparisons.js'
 import { scenarioByName, SCENARIOS } from './scenarios.js'
 import { TARGET_NAMES, type ServiceMode, type TargetName } from './target-specs.js'
 
@@ -23,7 +23,7 @@ const HELP = `usage: npm run bench -- [options]
   --target NAME     measure these targets instead of each scenario's own (repeatable: ${TARGET_NAMES.join(', ')});
                     e.g. --scenario scaling --target ours --target ceiling for the ceiling's scaling too
   --interleave-rounds N  rounds of each scenario's interleaved comparisons (ours and a baseline up
-                    at once, the load switching every slice, after ${DEFAULT_INTERLEAVE.warmupS} s of warm-up each;
+                    at once, the load switching every slice, after ${DEFAULT_INTERLEAVE_WARMUP_S} s of warm-up each (or the scenario's own);
                     default ${DEFAULT_INTERLEAVE.rounds}, 0: none)
   --interleave-slice S  seconds per slice of those comparisons (default ${DEFAULT_INTERLEAVE.sliceS})
   --service MODE    dist (default: node dist/server.js, run \`npm run build\` first) or tsx (src/ through tsx)
@@ -94,7 +94,7 @@ async function main(): Promise<number> {
     ...(values['service-node'] === undefined ? {} : { serviceNodePath: values['service-node'] }),
     serviceEnv,
     repeat,
-    interleave: { ...DEFAULT_INTERLEAVE, rounds, sliceS },
+    interleave: { rounds, sliceS },
     ...(durationS === undefined ? {} : { durationS }),
     ...(warmupS === undefined ? {} : { warmupS }),
     // A profile is of one target, ours unless --target names another: more would only add noise and time.

@@ -49,6 +49,8 @@ export interface Scenario {
    * drifting VM allows, measured after the scenario's own runs; in `interleaved` of its case.
    */
   readonly interleaved?: readonly InterleavedComparison[]
+  /** Seconds of warm-up per side before those comparisons, when this scenario needs more than theirs (5 s). */
+  readonly interleavedWarmupS?: number
   /** The issue's targets, judged on the results. */
   readonly checks?: (result: ScenarioResult) => CheckResult[]
 }

@@ -102,10 +102,13 @@ async function runRound(options: InterleaveOptions, mock: MockUpstream, round: n
     const load = (i: number, durationS: number, isbn = scenario.isbn) => runLoad({
       url: (started[i] as StartedTarget).url, api: TARGETS[(options.sides[i] as InterleaveSide).target].api, connections: scenario.connections, isbn, durationS
     })
-    for (const i of started.keys()) if (options.warmupS > 0) await load(i, options.warmupS, scenario.warmupIsbn ?? 'random')
+    const order = SLICE_ORDERS[round % 2] as ReadonlyArray<Slice['build']>
+    for (const build of warmupOrder(order[0] as Slice['build'], options.warmupS)) {
+      await load(build === 'base' ? 0 : 1, options.warmupS / warmupChunks(options.warmupS), scenario.warmupIsbn ?? 'random')
+    }
 
     const slices: Slice[] = []
-    for (const build of SLICE_ORDERS[round % 2] as ReadonlyArray<Slice['build']>) {
+    for (const build of order) {
       const i = build === 'base' ? 0 : 1
       const pid = (started[i] as StartedTarget).child.pid
       const before = sampleProc(pid)
@@ -120,6 +123,23 @@ async function runRound(options: InterleaveOptions, mock: MockUpstream, round: n
   } finally {
     await Promise.all(started.map((s) => stopChild(s.child)))
   }
+}
+
+// A side warmed up and then left idle while the other warms up measured dearer for it, on
+// both sides of an A/A run: the long idle turns its heap's decisions (a scavenge promoting
+// 2–6 MB instead of ~1 MB, in --trace-gc). So the sides warm up in turns of at most this long,
+// and the side that measures first warms up last: no side waits longer than a turn or a slice.
+const WARMUP_TURN_S = 5
+
+function warmupChunks(warmupS: number): number {
+  return Math.max(1, Math.ceil(warmupS / WARMUP_TURN_S))
+}
+
+/** The warm-up turns of one round, alternating, ending with `first` (the side that measures first). */
+export function warmupOrder(first: Slice['build'], warmupS: number): Array<Slice['build']> {
+  if (warmupS <= 0) return []
+  const other: Slice['build'] = first === 'base' ? 'head' : 'base'
+  return Array.from({ length: 2 * warmupChunks(warmupS) }, (_, i) => (i % 2 === 0 ? other : first))
 }
 
 const micros = (s: Pick<Slice, 'cpuMs' | 'responses'>): number => Math.round((1000 * s.cpuMs) / Math.max(1, s.responses))

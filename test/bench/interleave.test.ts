@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { median, summarize, type Slice } from '../../bench/interleave.js'
+import { median, summarize, warmupOrder, type Slice } from '../../bench/interleave.js'
 
 describe('interleaved comparison summary', () => {
   it('totals CPU per response per side, and per round over its slices whichever ran first', () => {
@@ -25,5 +25,12 @@ describe('interleaved comparison summary', () => {
   it('takes the median of the rounds, the middle two averaged for an even count', () => {
     expect(median([1.2, 0.8, 0.9])).toBe(0.9)
     expect(median([1, 0.7, 0.8, 1.3])).toBe(0.9)
+  })
+
+  it('warms the sides up in turns of at most 5 s, the side that measures first last', () => {
+    expect(warmupOrder('base', 5)).toEqual(['head', 'base'])
+    expect(warmupOrder('head', 20)).toEqual(['base', 'head', 'base', 'head', 'base', 'head', 'base', 'head'])
+    expect(warmupOrder('head', 0.2)).toEqual(['base', 'head'])
+    expect(warmupOrder('base', 0)).toEqual([])
   })
 })

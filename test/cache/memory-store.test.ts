@@ -106,4 +106,42 @@ describe('MemoryStore', () => {
     await expect(store.get('short')).resolves.toBeUndefined()
     expect(store.peek('long')).toBeDefined()
   })
+
+  describe('scan resistant', () => {
+    it('admits every entry while there is room', async () => {
+      const store = new MemoryStore(10_000, { scanResistant: true })
+      for (const key of ['a', 'b', 'c', 'd']) await store.set(key, bigEntry(key), HOUR)
+      for (const key of ['a', 'b', 'c', 'd']) expect(dataOf(store.peek(key))).toMatchObject({ tag: key })
+    })
+
+    it('once full, keeps a new key only when it is offered a second time, evicting the least recently used then', async () => {
+      const store = new MemoryStore(10_000, { scanResistant: true })
+      for (const key of ['a', 'b', 'c', 'd']) await store.set(key, bigEntry(key), HOUR)
+
+      await store.set('e', bigEntry('e'), HOUR)
+      expect(store.peek('e')).toBeUndefined()
+      for (const key of ['a', 'b', 'c', 'd']) expect(store.peek(key)).toBeDefined()
+
+      await store.set('e', bigEntry('e'), HOUR)
+      expect(dataOf(store.peek('e'))).toMatchObject({ tag: 'e' })
+      expect(store.peek('a')).toBeUndefined()
+      expect(store.calculatedBytes).toBeLessThanOrEqual(10_000)
+    })
+
+    it('replaces a key it keeps already, full or not', async () => {
+      const store = new MemoryStore(10_000, { scanResistant: true })
+      for (const key of ['a', 'b', 'c', 'd']) await store.set(key, bigEntry(key), HOUR)
+      await store.set('b', entry({ tag: 'b2', blob: 'y'.repeat(2_000) }), HOUR)
+      expect(dataOf(store.peek('b'))).toMatchObject({ tag: 'b2' })
+    })
+
+    it('lets a crawl of keys asked for once through without evicting what it keeps', async () => {
+      const store = new MemoryStore(10_000, { scanResistant: true })
+      for (const key of ['a', 'b', 'c', 'd']) await store.set(key, bigEntry(key), HOUR)
+      for (let i = 0; i < 500; i++) await store.set(`reviews:${9780000000000 + i}`, bigEntry(String(i)), HOUR)
+      // A false admission now and then (~1.5%) evicts one; most of what was kept stays.
+      expect(['a', 'b', 'c', 'd'].filter((key) => store.peek(key) !== undefined).length).toBeGreaterThanOrEqual(2)
+      expect(store.calculatedBytes).toBeLessThanOrEqual(10_000)
+    })
+  })
 })

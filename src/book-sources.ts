@@ -45,7 +45,7 @@ export function createBookSources(
   let cache: CacheWrap = (_name, source) => source
   if (config.cache.enabled) {
     // Three quarters of the budget; whole answers (http/book-representations) get the rest.
-    // Scan resistant: a crawl of fresh ISBNs neither flushes the cache nor pays for churning it.
+    // Scan resistant: a crawl of fresh ISBNs does not flush the books people come back for.
     const memory = new MemoryStore(Math.floor(config.cache.maxBytes * 0.75), { scanResistant: true })
     const store: CacheStore = redis === undefined ? memory : new TieredStore(memory, new RedisStore(redis), config.cache)
     cache = (name, source, keyPrefix) => new CachedSource(source, store, {

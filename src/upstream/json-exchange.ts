@@ -117,13 +117,17 @@ class Exchange implements Dispatcher.DispatchHandler, ExchangeHandle {
   private finish(outcome: JsonExchange): void {
     if (this.settled) return
     this.settled = true
+    // The flight keeps this handle until its request ends; what undici handed us (its controller
+    // holds the raw header buffers) and the body's chunks need not live that long.
+    this.controller = undefined
+    this.chunks.length = 0
     this.done(outcome)
   }
 
   private tooLarge(detail: string): void {
-    const { statusCode, headers } = this
+    const { statusCode, headers, controller } = this
     this.finish(statusCode === 200 ? { kind: 'unusable', detail } : { kind: 'status', statusCode, headers })
-    this.controller?.abort(BODY_TOO_LARGE)
+    controller?.abort(BODY_TOO_LARGE)
   }
 }
 

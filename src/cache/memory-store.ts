@@ -26,8 +26,9 @@ export class MemoryStore implements CacheStore {
   private readonly lru: LRUCache<string, CacheEntry>
   private readonly doorkeeper: Doorkeeper | undefined
 
-  constructor(private readonly maxBytes: number, options: MemoryStoreOptions = {}) {
-    this.lru = new LRUCache<string, CacheEntry>({ maxSize: maxBytes, sizeCalculation: sizeOf, ttlAutopurge: false })
+  constructor(maxBytes: number, options: MemoryStoreOptions = {}) {
+    // Every set passes the entry's size, computed once for the admission test and the LRU.
+    this.lru = new LRUCache<string, CacheEntry>({ maxSize: maxBytes, ttlAutopurge: false })
     this.doorkeeper = options.scanResistant === true ? new Doorkeeper(Math.ceil(maxBytes / BYTES_PER_REMEMBERED_KEY)) : undefined
   }
 
@@ -50,13 +51,15 @@ export class MemoryStore implements CacheStore {
 
   set(key: string, entry: CacheEntry, retentionMs: number): Promise<void> {
     // lru-cache reads a ttl of 0 as "forever"; nothing to keep means nothing to store.
-    if (retentionMs > 0 && this.admits(key, entry)) this.lru.set(key, entry, { ttl: retentionMs })
+    if (retentionMs <= 0) return WRITTEN
+    const size = sizeOf(entry, key)
+    if (this.admits(key, size)) this.lru.set(key, entry, { ttl: retentionMs, size })
     return WRITTEN
   }
 
   /** Room left, a key already kept (a refresh), or a key offered before: a full store keeps nothing else. */
-  private admits(key: string, entry: CacheEntry): boolean {
-    if (this.doorkeeper === undefined || this.lru.calculatedSize + sizeOf(entry, key) <= this.maxBytes) return true
+  private admits(key: string, size: number): boolean {
+    if (this.doorkeeper === undefined || this.lru.calculatedSize + size <= this.lru.maxSize) return true
     // The doorkeeper first: its bits are cheaper to read than the LRU's map.
     return this.doorkeeper.offer(key) || this.lru.has(key)
   }

@@ -95,13 +95,15 @@ async function compareInterleaved(baseTree: string, pairs: number): Promise<numb
   if (!(sliceS > 0)) throw new Error(`--slice must be a positive number of seconds, got "${values.slice}"`)
   const side = (serviceRoot: string, nodePath: string | undefined, env: Record<string, string>): InterleaveSide =>
     ({ target: 'ours', serviceRoot, ...(nodePath === undefined ? {} : { nodePath }), env })
+  const scenario = scenarioByName(values.scenario)
   const result = await interleaved({
-    scenario: scenarioByName(values.scenario),
+    scenario,
     sides: [side(baseTree, values['base-node'], parseEnvPairs(values['base-env'])), side(REPO_ROOT, values['head-node'], parseEnvPairs(values['head-env']))],
     serviceMode: values.service as ServiceMode,
     rounds: pairs,
     sliceS,
-    warmupS: 2,
+    // As the full run warms this scenario up: fanout-cpu-cache measures a full cache, say.
+    warmupS: scenario.interleavedWarmupS ?? 2,
     serviceEnv: parseEnvPairs(values.env),
     log: (line) => console.log(line)
   })

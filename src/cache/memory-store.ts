@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache'
 import type { CacheEntry } from './cache-entry.js'
 import type { CacheStore } from './cache-store.js'
-import { Doorkeeper } from './doorkeeper.js'
+import { Doorkeeper } from '../domain/doorkeeper.js'
 
 export interface MemoryStoreOptions {
   /**

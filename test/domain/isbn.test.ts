@@ -200,3 +200,20 @@ describe('normalizeIsbn: rejected input', () => {
     expectRejected(normalizeIsbn(input))
   })
 })
+
+describe('normalizeIsbn: remembering popular books', () => {
+  // An ISBN no other test uses, so the module's memo has not seen it.
+  const ONCE = '9780306406157'
+
+  it('keeps an ISBN asked for twice, and answers the third time from what it kept', () => {
+    const first = normalizeIsbn(ONCE)
+    const second = normalizeIsbn(ONCE)
+    const third = normalizeIsbn(ONCE)
+    expectValid(third, ONCE, '0306406152')
+    if (!first.ok || !second.ok || !third.ok) throw new Error('expected valid results')
+    // The first answer was not kept (a one-off ISBN must not outlive its request); the second was.
+    expect(second.value).not.toBe(first.value)
+    expect(third.value).toBe(second.value)
+    expect(third.value).toEqual(first.value)
+  })
+})

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Doorkeeper } from '../../src/cache/doorkeeper.js'
+import { Doorkeeper } from '../../src/domain/doorkeeper.js'
 
 const keys = (from: number, count: number): string[] => Array.from({ length: count }, (_, i) => `reviews:${9780000000000 + from + i}`)
 

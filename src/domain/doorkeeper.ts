@@ -1,9 +1,10 @@
 /**
  * Remembers which keys were offered recently, in a fixed, off-heap bit array: the admission
- * test of a full cache (TinyLFU's "doorkeeper"). A key offered for the first time is only
+ * test of a bounded memo (TinyLFU's "doorkeeper"). A key offered for the first time is only
  * noted; offered again within the window, it is let in. A crawl of the catalog, where nearly
- * every book is asked for once, then does not evict the books people come back for (it did
- * not make a miss-only load cheaper, measured: what that load costs is the GC's, see README).
+ * every book is asked for once, then does not evict the books people come back for from the
+ * memory cache (cache/memory-store), nor fill the ISBN memo (domain/isbn) with entries that
+ * only live long enough for the GC to promote them.
  *
  * Two generations of bits, each covering `windowKeys` offers, so a key stays remembered for
  * one to two windows; two bits per key, 16 bits or more per key of a window, keep false admissions

@@ -8,9 +8,10 @@ import { runLoad } from './load.js'
 import { startMock, type MockUpstream } from './mock-control.js'
 import { n, table } from './markdown-table.js'
 import { sampleProc } from './proc-stats.js'
-import { freePort, pinToCpu, spawnNode, stopChild, waitForHttp } from './processes.js'
+import { startTarget, type StartedTarget } from './measure.js'
+import { pinToCpu, stopChild } from './processes.js'
 import { summarizeScavenges, type ScavengeSummary } from './scavenge-trace.js'
-import { BENCH_SERVICE_ENV, TARGETS, targetEnv, type TargetName } from './target-specs.js'
+import { TARGETS, type TargetName } from './target-specs.js'
 
 // `npm run bench:gc`: how each fresh process of a target collects its young generation under
 // the fanout-cpu load, one process after another. Processes of one build do not all settle
@@ -47,16 +48,17 @@ interface ProcessRun extends ScavengeSummary {
 }
 
 async function runProcess(target: TargetName, mock: MockUpstream, dir: string, serviceEnv: Record<string, string>, seconds: { warmup: number; duration: number }): Promise<ProcessRun> {
-  const port = await freePort()
   const tracePath = join(dir, `${target}.trace`)
   const trace = openSync(tracePath, 'w')
-  const env = targetEnv(port, mock.urls, target === 'ours' ? { ...BENCH_SERVICE_ENV, ...serviceEnv } : {})
-  const child = spawnNode(target, ['--trace-gc-nvp', ...TARGETS[target].nodeArgs({ serviceMode: 'dist' })], { env, stdout: trace })
-  closeSync(trace)
+  let started: StartedTarget
+  try {
+    started = await startTarget(target, mock, serviceEnv, { serviceMode: 'dist' }, { nodeFlags: ['--trace-gc-nvp'], stdout: trace })
+  } finally {
+    closeSync(trace)
+  }
+  const { child, url } = started
   try {
     pinToCpu(child.pid, 1)
-    const url = `http://127.0.0.1:${port}`
-    await waitForHttp(child, `${url}/healthz`)
     const plan = { url, api: TARGETS[target].api, connections: 100, isbn: 'random' as const }
     await runLoad({ ...plan, durationS: seconds.warmup })
     const offset = readFileSync(tracePath, 'utf8').length

@@ -34,13 +34,21 @@ export interface StartedTarget {
   readonly url: string
 }
 
+export interface StartOptions {
+  /** Node/V8 flags before the target's own arguments (`--trace-gc-nvp` for bench:gc). */
+  readonly nodeFlags?: readonly string[]
+  /** Where the target's stdout goes (a file descriptor); /dev/null by default. */
+  readonly stdout?: number
+}
+
 /** A target process against the mock, answering its health check; stopped again if it never does. */
 export async function startTarget(
-  target: TargetName, mock: MockUpstream, serviceEnv: Readonly<Record<string, string>>, launch: TargetLaunch
+  target: TargetName, mock: MockUpstream, serviceEnv: Readonly<Record<string, string>>, launch: TargetLaunch, options: StartOptions = {}
 ): Promise<StartedTarget> {
   const port = await freePort()
   const env = targetEnv(port, mock.urls, target === 'ours' ? { ...BENCH_SERVICE_ENV, ...serviceEnv } : {})
-  const child = spawnNode(target, [...PROBE_NODE_ARGS, ...TARGETS[target].nodeArgs(launch)], { env, stdout: 'ignore', ipc: true, execPath: launch.nodePath })
+  const args = [...PROBE_NODE_ARGS, ...(options.nodeFlags ?? []), ...TARGETS[target].nodeArgs(launch)]
+  const child = spawnNode(target, args, { env, stdout: options.stdout ?? 'ignore', ipc: true, execPath: launch.nodePath })
   const url = `http://127.0.0.1:${port}`
   try {
     await waitForHttp(child, `${url}/healthz`)

@@ -9,6 +9,12 @@ export interface CacheStore {
   peek?(key: string): CacheEntry | undefined
   /** `peek` sees every entry there is (no other tier): a peek miss is a miss, no `get` needed. */
   readonly peekIsComplete?: boolean
+  /**
+   * Counts the writes `peek` can see: unchanged, what a peek found is still what a peek would
+   * find (so a caller may reuse it instead of looking again).
+   */
+  readonly version?: number
   get(key: string): Promise<CacheEntry | undefined>
-  set(key: string, entry: CacheEntry, retentionMs: number): Promise<void>
+  /** `absent`: the caller found no entry under `key` (a full store then need not look for one). */
+  set(key: string, entry: CacheEntry, retentionMs: number, absent?: boolean): Promise<void>
 }

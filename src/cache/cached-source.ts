@@ -27,6 +27,9 @@ const STALE_MARGIN_MS = 10
 export class CachedSource implements BookSource {
   private readonly refreshing = new Set<string>()
   private readonly prefix: string
+  // One slot, reused: a peek's miss is fetched right after it (see rememberPeek).
+  private readonly peeked: { isbn13: string | undefined; key: string; entry: CacheEntry | undefined; version: number } =
+    { isbn13: undefined, key: '', entry: undefined, version: -1 }
 
   constructor(
     private readonly inner: BookSource,
@@ -38,18 +41,45 @@ export class CachedSource implements BookSource {
   }
 
   fetchBook(isbn13: string, signal: AbortSignal, deadlineAt: number, trace?: TraceContext): Promise<FetchResult> {
+    const peeked = this.takePeeked(isbn13)
+    if (peeked !== undefined) return this.answer(peeked.key, isbn13, peeked.entry, signal, deadlineAt, trace)
     const key = `${this.prefix}:${isbn13}`
-    const peeked = this.store.peek?.(key)
+    const entry = this.store.peek?.(key)
     // Memory answers at once; only a shared tier behind it costs a round trip (and a promise).
-    if (peeked !== undefined || this.store.peekIsComplete === true) return this.answer(key, isbn13, peeked, signal, deadlineAt, trace)
-    return this.store.get(key).then((entry) => this.answer(key, isbn13, entry, signal, deadlineAt, trace))
+    if (entry !== undefined || this.store.peekIsComplete === true) return this.answer(key, isbn13, entry, signal, deadlineAt, trace)
+    return this.store.get(key).then((stored) => this.answer(key, isbn13, stored, signal, deadlineAt, trace))
   }
 
   peekFresh(isbn13: string): FetchResult | undefined {
-    const entry = this.store.peek?.(`${this.prefix}:${isbn13}`)
-    if (entry === undefined || freshnessOf(entry, this.options) !== 'fresh') return undefined
+    const key = `${this.prefix}:${isbn13}`
+    const entry = this.store.peek?.(key)
+    if (entry === undefined || freshnessOf(entry, this.options) !== 'fresh') {
+      this.rememberPeek(isbn13, key, entry)
+      return undefined
+    }
     this.observer.cache(this.options.name, 'hit')
     return fromEntry(entry, 'hit')
+  }
+
+  /**
+   * gatherSources peeks at each section, then fetches those that missed, in one synchronous
+   * step: the fetch takes what the peek found (and its key, whose hash the map has already
+   * computed) instead of looking again, as long as the store has not been written since.
+   */
+  private rememberPeek(isbn13: string, key: string, entry: CacheEntry | undefined): void {
+    const version = this.store.version
+    if (version === undefined || (entry === undefined && this.store.peekIsComplete !== true)) return
+    this.peeked.isbn13 = isbn13
+    this.peeked.key = key
+    this.peeked.entry = entry
+    this.peeked.version = version
+  }
+
+  private takePeeked(isbn13: string): { key: string; entry: CacheEntry | undefined } | undefined {
+    const { peeked } = this
+    if (peeked.isbn13 !== isbn13 || peeked.version !== this.store.version) return undefined
+    peeked.isbn13 = undefined
+    return peeked
   }
 
   private answer(
@@ -72,36 +102,37 @@ export class CachedSource implements BookSource {
         })
       default:
         this.observer.cache(name, 'miss')
-        return this.fetchAndStore(key, isbn13, signal, deadlineAt, trace)
+        return this.fetchAndStore(key, isbn13, signal, deadlineAt, trace, entry === undefined)
     }
   }
 
+  /** `absent`: no entry was found under `key` (see CacheStore.set). */
   private fetchAndStore(
-    key: string, isbn13: string, signal: AbortSignal, deadlineAt: number, trace: TraceContext | undefined
+    key: string, isbn13: string, signal: AbortSignal, deadlineAt: number, trace: TraceContext | undefined, absent = false
   ): Promise<FetchResult> {
-    return this.inner.fetchBook(isbn13, signal, deadlineAt, trace).then((result) => this.kept(key, result))
+    return this.inner.fetchBook(isbn13, signal, deadlineAt, trace).then((result) => this.kept(key, result, absent))
   }
 
   /** Keeps what the upstream answered (never errors) and marks the result as a miss. */
-  private kept(key: string, result: FetchResult): FetchResult {
+  private kept(key: string, result: FetchResult, absent: boolean): FetchResult {
     if (result.status === 'ok') {
       const { ttlMs } = this.options
       // Serialized once: the cache keeps this text, and the answer splices it in as it is.
       const json = JSON.stringify(result.data)
-      this.keep(key, { status: 'ok', json, storedAt: Date.now(), ttlMs })
+      this.keep(key, { status: 'ok', json, storedAt: Date.now(), ttlMs }, absent)
       return { ...result, cache: 'miss', freshForMs: ttlMs, json }
     }
     if (result.status === 'not_found') {
       const ttlMs = this.options.notFoundTtlMs
-      this.keep(key, { status: 'not_found', storedAt: Date.now(), ttlMs, ...(result.detail === undefined ? {} : { detail: result.detail }) })
+      this.keep(key, { status: 'not_found', storedAt: Date.now(), ttlMs, ...(result.detail === undefined ? {} : { detail: result.detail }) }, absent)
       return { ...result, cache: 'miss', freshForMs: ttlMs }
     }
     return { ...result, cache: 'miss' }
   }
 
-  private keep(key: string, entry: CacheEntry): void {
+  private keep(key: string, entry: CacheEntry, absent: boolean): void {
     // Not awaited: the answer must not wait for a (possibly slow) shared store.
-    void this.store.set(key, entry, retentionMs(entry, this.options))
+    void this.store.set(key, entry, retentionMs(entry, this.options), absent)
   }
 
   private async fetchWithStaleFallback(

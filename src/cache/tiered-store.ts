@@ -14,6 +14,10 @@ export class TieredStore implements CacheStore {
     return this.memory.peek(key)
   }
 
+  get version(): number {
+    return this.memory.version
+  }
+
   async get(key: string): Promise<CacheEntry | undefined> {
     const local = this.memory.peek(key)
     if (local !== undefined) return local
@@ -25,8 +29,8 @@ export class TieredStore implements CacheStore {
     return entry
   }
 
-  async set(key: string, entry: CacheEntry, retentionMs: number): Promise<void> {
-    await this.memory.set(key, entry, retentionMs)
+  async set(key: string, entry: CacheEntry, retentionMs: number, absent = false): Promise<void> {
+    await this.memory.set(key, entry, retentionMs, absent)
     // Not awaited by callers on the hot path: a slow Redis must not slow the answer.
     await this.shared.set(key, entry, retentionMs)
   }

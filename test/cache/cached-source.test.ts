@@ -142,7 +142,7 @@ describe('CachedSource: fresh entries', () => {
     const set = vi.spyOn(store, 'set')
     await fetchVia(cached)
     expect(set).toHaveBeenCalledTimes(1)
-    expect(set).toHaveBeenCalledWith(KEY, { status: 'ok', json: JSON.stringify(V1), storedAt: T0, ttlMs: 60_000 }, 60_000 + 300_000)
+    expect(set).toHaveBeenCalledWith(KEY, { status: 'ok', json: JSON.stringify(V1), storedAt: T0, ttlMs: 60_000 }, 60_000 + 300_000, true)
   })
 
   it('answers the second call from the cache without calling the inner source', async () => {
@@ -212,7 +212,7 @@ describe('CachedSource: not_found', () => {
     const set = vi.spyOn(store, 'set')
 
     await expect(fetchVia(cached)).resolves.toEqual({ status: 'not_found', cache: 'miss', freshForMs: 5_000 })
-    expect(set).toHaveBeenCalledWith(KEY, { status: 'not_found', storedAt: T0, ttlMs: 5_000 }, 5_000)
+    expect(set).toHaveBeenCalledWith(KEY, { status: 'not_found', storedAt: T0, ttlMs: 5_000 }, 5_000, true)
 
     vi.setSystemTime(T0 + 4_000)
     await expect(fetchVia(cached)).resolves.toEqual({ status: 'not_found', cache: 'hit', freshForMs: 1_000 })
@@ -497,6 +497,29 @@ describe('CachedSource.peekFresh: answers at hand, without a call', () => {
     expect(cached.peekFresh(ISBN)).toEqual({ status: 'ok', data: V1, json: JSON.stringify(V1), cache: 'hit', freshForMs: 40_000 })
     expect(inner.calls).toHaveLength(1)
     expect(seen).toEqual(['miss', 'hit'])
+  })
+
+  it('looks the key up once for a peek and the fetch that follows it', async () => {
+    const { inner, store, cached } = setup()
+    const peek = vi.spyOn(store, 'peek')
+    expect(cached.peekFresh(ISBN)).toBeUndefined()
+    await expect(fetchVia(cached)).resolves.toMatchObject({ status: 'ok', cache: 'miss' })
+    expect(peek).toHaveBeenCalledTimes(1)
+    expect(inner.calls).toHaveLength(1)
+    // Another book's fetch after the peek looks up its own key.
+    expect(cached.peekFresh(ISBN)).toBeDefined()
+    await expect(fetchVia(cached, OTHER_ISBN)).resolves.toMatchObject({ status: 'ok', cache: 'miss' })
+    expect(peek).toHaveBeenCalledTimes(3)
+    expect(inner.calls.map((call) => call.isbn13)).toEqual([ISBN, OTHER_ISBN])
+  })
+
+  it('does not trust a peek once the store was written after it: the fetch sees the new entry', async () => {
+    const { inner, store, cached } = setup()
+    expect(cached.peekFresh(ISBN)).toBeUndefined()
+    // Written behind the peek's back (another section's source sharing the store, say).
+    await store.set(KEY, { status: 'ok', json: JSON.stringify(V2), storedAt: T0, ttlMs: 60_000 }, 60_000)
+    await expect(fetchVia(cached)).resolves.toMatchObject({ status: 'ok', data: V2, cache: 'hit' })
+    expect(inner.calls).toHaveLength(0)
   })
 
   it('has nothing at hand once the entry is past its TTL: stale answers need the full path', async () => {

@@ -50,6 +50,17 @@ describe('MemoryStore', () => {
     expect(store.size).toBe(1)
   })
 
+  it('counts the writes it kept in its version, and not the ones it refused', async () => {
+    const store = new MemoryStore(10_000, { scanResistant: true })
+    expect(store.version).toBe(0)
+    for (const key of ['a', 'b', 'c', 'd']) await store.set(key, bigEntry(key), HOUR)
+    expect(store.version).toBe(4)
+    await store.set('e', bigEntry('e'), HOUR)
+    expect(store.version).toBe(4)
+    await store.set('a', bigEntry('a'), 0)
+    expect(store.version).toBe(4)
+  })
+
   it('counts the bytes of the key and of the JSON text', async () => {
     const store = new MemoryStore(1_000_000)
     await store.set('small', entry({ a: 1 }), HOUR)
@@ -133,6 +144,18 @@ describe('MemoryStore', () => {
       for (const key of ['a', 'b', 'c', 'd']) await store.set(key, bigEntry(key), HOUR)
       await store.set('b', entry({ tag: 'b2', blob: 'y'.repeat(2_000) }), HOUR)
       expect(dataOf(store.peek('b'))).toMatchObject({ tag: 'b2' })
+    })
+
+    it('refuses a first offer without looking for the key when the caller says it found none', async () => {
+      const store = new MemoryStore(10_000, { scanResistant: true })
+      for (const key of ['a', 'b', 'c', 'd']) await store.set(key, bigEntry(key), HOUR)
+      // A caller that wrongly says "absent" of a kept key costs only that refresh: the old entry stays.
+      await store.set('b', entry({ tag: 'b2', blob: 'y'.repeat(2_000) }), HOUR, true)
+      expect(dataOf(store.peek('b'))).toMatchObject({ tag: 'b' })
+      await store.set('e', bigEntry('e'), HOUR, true)
+      expect(store.peek('e')).toBeUndefined()
+      await store.set('e', bigEntry('e'), HOUR, true)
+      expect(dataOf(store.peek('e'))).toMatchObject({ tag: 'e' })
     })
 
     it('lets a crawl of keys asked for once through without evicting what it keeps', async () => {

@@ -56,8 +56,28 @@ function rank(times: Map<string, number>, busyMs: number, top: number): HotSpot[
     .map(([name, ms]) => ({ name, selfMs: Math.round(ms), percent: Math.round((1000 * ms) / busyMs) / 10 }))
 }
 
-export async function summarizeProfile(file: string, top = 15): Promise<ProfileSummary> {
-  const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile
+/**
+ * The profile's last `lastMs` only: with a long warm-up (a cache filling up, say), what the
+ * steady state costs, not the way there. The process stops right after its measurement, so
+ * the measured window is the end of the profile.
+ */
+export function lastPart(profile: CpuProfile, lastMs: number): CpuProfile {
+  const totalUs = profile.timeDeltas.reduce((sum, delta) => sum + delta, 0)
+  const cutoffUs = totalUs - lastMs * 1000
+  let elapsedUs = 0
+  let first = 0
+  while (first < profile.timeDeltas.length && elapsedUs + (profile.timeDeltas[first] as number) < cutoffUs) {
+    elapsedUs += profile.timeDeltas[first] as number
+    first++
+  }
+  const timeDeltas = profile.timeDeltas.slice(first)
+  if (timeDeltas.length > 0) timeDeltas[0] = 0
+  return { ...profile, samples: profile.samples.slice(first), timeDeltas }
+}
+
+export async function summarizeProfile(file: string, top = 15, lastMs?: number): Promise<ProfileSummary> {
+  const whole = JSON.parse(await readFile(file, 'utf8')) as CpuProfile
+  const profile = lastMs === undefined ? whole : lastPart(whole, lastMs)
   const byId = new Map(profile.nodes.map((node) => [node.id, node.callFrame]))
   const functions = new Map<string, number>()
   const modules = new Map<string, number>()

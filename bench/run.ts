@@ -33,6 +33,7 @@ const HELP = `usage: npm run bench -- [options]
   --profile         profile our service (or the first --target) with --cpu-prof and print the top
                     self-time functions and the layers
   --profile-dir DIR where --cpu-prof writes (default /tmp/prof); never inside the repository
+  --profile-last S  summarize only the profile's last S seconds (the measurement after a long --warmup)
   --out DIR         results directory (default bench/results): a full run with default settings
                     writes latest.{json,md} and latency-vs-load.svg, anything else partial/<scenarios>.*
   --strict          exit with status 1 when a target of the issue fails`
@@ -52,6 +53,7 @@ const { values } = parseArgs({
     'service-node': { type: 'string' },
     profile: { type: 'boolean', default: false },
     'profile-dir': { type: 'string', default: '/tmp/prof' },
+    'profile-last': { type: 'string' },
     out: { type: 'string', default: fileURLToPath(new URL('./results', import.meta.url)) },
     strict: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false }
@@ -104,7 +106,8 @@ async function main(): Promise<number> {
 
   console.log(renderMarkdown(report))
   if (profileDir !== undefined) {
-    console.log(renderProfile(await summarizeProfile(await newestProfile(profileDir))))
+    const lastS = seconds(values['profile-last'], 'profile-last')
+    console.log(renderProfile(await summarizeProfile(await newestProfile(profileDir), 15, lastS === undefined ? undefined : lastS * 1000)))
     return 0
   }
   const svg = latencyVsLoadSvg(report.scenarios.find((s) => s.name === 'scaling'),

@@ -1,6 +1,6 @@
-import { LRUCache } from 'lru-cache'
 import type { CacheEntry } from './cache-entry.js'
 import type { CacheStore } from './cache-store.js'
+import { BlockLru } from './block-lru.js'
 import { Doorkeeper } from '../domain/doorkeeper.js'
 
 export interface MemoryStoreOptions {
@@ -11,29 +11,29 @@ export interface MemoryStoreOptions {
   readonly scanResistant?: boolean
 }
 
-// What an entry costs the heap besides its text: the key (a cons string, and the flat copy the
-// map's hash makes), the entry object, lru-cache's map entry and array slots. Measured: 87 000
-// entries of the bench's three sections took 777 bytes each, 265 more than their text; with
-// 64 here (the guess it replaced) a 64 MiB cache held 35% more than it was given.
-const ENTRY_OVERHEAD_BYTES = 265
-const sizeOf = (entry: CacheEntry, key: string): number => key.length + ENTRY_OVERHEAD_BYTES + (entry.json?.length ?? 0)
+// What an entry costs besides its text's blocks: the key string and its map entry on the heap,
+// and its slot in BlockLru's typed arrays: measured, 60 000 entries of the bench's sections with
+// 23-character keys took 137 bytes of heap each (lru-cache, with the text on the heap: 782).
+const ENTRY_OVERHEAD_BYTES = 115
 // How many offers the doorkeeper remembers, per byte of budget: about one per cached entry
-// (each counts ~780 bytes by sizeOf with the bench's mocks; the demo catalog's are smaller).
+// (each counts ~870 bytes with the bench's mocks; the demo catalog's are smaller).
 const BYTES_PER_REMEMBERED_KEY = 768
 
-/** In-process LRU bounded by an estimate of its bytes, so memory stays flat whatever the traffic. */
 // What set() answers: the write is done by then, and a fresh promise per write would be garbage.
 const WRITTEN: Promise<void> = Promise.resolve()
 
+/**
+ * In-process LRU bounded by its bytes, so memory stays flat whatever the traffic; the texts live
+ * off the JS heap (BlockLru), so a full cache costs the garbage collector little.
+ */
 export class MemoryStore implements CacheStore {
   readonly peekIsComplete = true
-  private readonly lru: LRUCache<string, CacheEntry>
+  private readonly lru: BlockLru
   private readonly doorkeeper: Doorkeeper | undefined
   private writes = 0
 
   constructor(maxBytes: number, options: MemoryStoreOptions = {}) {
-    // Every set passes the entry's size, computed once for the admission test and the LRU.
-    this.lru = new LRUCache<string, CacheEntry>({ maxSize: maxBytes, ttlAutopurge: false })
+    this.lru = new BlockLru(maxBytes)
     this.doorkeeper = options.scanResistant === true ? new Doorkeeper(Math.ceil(maxBytes / BYTES_PER_REMEMBERED_KEY)) : undefined
   }
 
@@ -59,13 +59,10 @@ export class MemoryStore implements CacheStore {
   }
 
   set(key: string, entry: CacheEntry, retentionMs: number, absent = false): Promise<void> {
-    // lru-cache reads a ttl of 0 as "forever"; nothing to keep means nothing to store.
+    // Nothing to keep means nothing to store.
     if (retentionMs <= 0) return WRITTEN
-    const size = sizeOf(entry, key)
-    if (this.admits(key, size, absent)) {
-      this.lru.set(key, entry, { ttl: retentionMs, size })
-      this.writes++
-    }
+    const overhead = key.length + ENTRY_OVERHEAD_BYTES
+    if (this.admits(key, BlockLru.sizeOf(entry, overhead), absent) && this.lru.set(key, entry, retentionMs, overhead)) this.writes++
     return WRITTEN
   }
 

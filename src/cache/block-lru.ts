@@ -1,79 +1,75 @@
 import type { CacheEntry } from './cache-entry.js'
+import { BLOCK_BYTES, BlockSlab } from './block-slab.js'
+import { hashString } from '../domain/string-hash.js'
 
-// Bytes of text per block. An entry takes whole blocks, so it wastes half a block on average:
-// 256 keeps that near 15% of the sections measured (~500–800 bytes of JSON each).
-const BLOCK_BYTES = 256
 const NONE = -1
 const OK = 0
 const NOT_FOUND = 1
 
 /**
- * A least-recently-used map from keys to cache entries whose texts live outside the JS heap,
- * in fixed-size blocks of one buffer, and whose other fields live in typed arrays indexed by
- * a slot number. The heap keeps one key string and one map entry per entry, nothing else, so a
- * full cache is a few hundred thousand fewer objects for the garbage collector to mark and
- * compact; lru-cache kept five per entry (key, its flat copy, the entry, its text, the map
- * entry), and with a full 64 MiB cache every major GC walked them all.
+ * A least-recently-used map from string keys to cache entries that puts nothing on the JS heap
+ * per entry: each entry's key and text are one record of a BlockSlab, its other fields live in
+ * typed arrays indexed by a slot number, and the keys are found through an open-addressing
+ * table of slots (an Int32Array, linear probing). A full cache is then a dozen objects for the
+ * garbage collector, whatever it holds; lru-cache kept five per entry (key, its flat copy, the
+ * entry, its text, the map entry), and with a full 64 MiB cache every major GC walked them all.
  *
- * Entries come back as new objects: `get` decodes the text again each time (a copy of ~0.1 µs
- * per KB), which a hit then parses anyway.
+ * Entries come back as new objects: `get` decodes the text again each time (a copy, well under
+ * a microsecond per KB), which a hit then parses anyway.
  */
 export class BlockLru {
   readonly maxSize: number
-  private readonly slab: Buffer
+  private readonly slab: BlockSlab
   private scratch = Buffer.allocUnsafeSlow(4 * BLOCK_BYTES)
-  private readonly slots = new Map<string, number>()
-  private keys: (string | undefined)[] = []
-  // Per slot: the entry's fields, its chain of blocks and its place in the recency list.
-  private status = new Uint8Array(16)
+  /** Slot + 1 at a key's position (its hash, probing on); 0 where empty. Never more than half full. */
+  private readonly index: Int32Array
+  private readonly mask: number
+  private count = 0
+  // Per slot: the entry's fields, its record and its place in the recency list.
+  private hashes = new Int32Array(16)
+  private keyBytes = new Int32Array(16)
   private textBytes = new Int32Array(16)
-  private firstBlock = new Int32Array(16)
-  private storedAt = new Float64Array(16)
-  private ttlMs = new Float64Array(16)
-  private expiresAt = new Float64Array(16)
+  private status = new Uint8Array(16)
+  private record = new Int32Array(16)
   private sizes = new Int32Array(16)
   private newer = new Int32Array(16)
   private older = new Int32Array(16)
+  private storedAt = new Float64Array(16)
+  private ttlMs = new Float64Array(16)
+  private expiresAt = new Float64Array(16)
   private readonly freeSlots: number[] = []
   private slotCount = 0
-  // Blocks: the next one of an entry's chain, and a stack of free ones.
-  private readonly nextBlock: Int32Array
-  private readonly freeBlocks: Int32Array
-  private freeBlockCount: number
   private newest = NONE
   private oldest = NONE
   private used = 0
 
   constructor(maxBytes: number) {
     this.maxSize = maxBytes
-    const blocks = Math.max(1, Math.floor(maxBytes / BLOCK_BYTES))
-    // Untouched pages of the buffer cost no memory: it is resident only as far as it is used.
-    this.slab = Buffer.allocUnsafeSlow(blocks * BLOCK_BYTES)
-    this.nextBlock = new Int32Array(blocks)
-    this.freeBlocks = new Int32Array(blocks)
-    for (let i = 0; i < blocks; i++) this.freeBlocks[i] = blocks - 1 - i
-    this.freeBlockCount = blocks
+    this.slab = new BlockSlab(maxBytes)
+    // Every entry takes a block at least, so there are never more entries than blocks.
+    this.index = new Int32Array(2 ** Math.ceil(Math.log2(2 * this.slab.blocks + 1)))
+    this.mask = this.index.length - 1
   }
 
-  /** What `entry` will count against `maxSize` (exact for ASCII text; UTF-8 may take a block more). */
-  static sizeOf(entry: CacheEntry, overheadBytes: number): number {
-    const length = (entry.status === 'ok' ? entry.json ?? 'null' : entry.detail ?? '').length
-    return Math.max(1, Math.ceil(length / BLOCK_BYTES)) * BLOCK_BYTES + overheadBytes
+  /** What an entry will count against `maxSize` (exact for ASCII; other UTF-8 may take a block more). */
+  static sizeOf(key: string, entry: CacheEntry, overheadBytes: number): number {
+    const text = entry.status === 'ok' ? entry.json ?? 'null' : entry.detail ?? ''
+    return BlockSlab.blocksFor(key.length + text.length) * BLOCK_BYTES + overheadBytes
   }
 
   get size(): number {
-    return this.slots.size
+    return this.count
   }
 
-  /** What the entries count against `maxSize`: their blocks, plus what each costs the heap. */
+  /** What the entries count against `maxSize`: their blocks, plus the overhead each was given. */
   get calculatedSize(): number {
     return this.used
   }
 
   /** The entry, made the most recently used; undefined when absent or past its retention. */
   get(key: string, now = performance.now()): CacheEntry | undefined {
-    const slot = this.slots.get(key)
-    if (slot === undefined) return undefined
+    const slot = this.find(key)
+    if (slot === NONE) return undefined
     if ((this.expiresAt[slot] as number) <= now) {
       this.remove(slot)
       return undefined
@@ -85,92 +81,102 @@ export class BlockLru {
 
   /** Whether a live entry is kept under `key`, without making it recent. */
   has(key: string, now = performance.now()): boolean {
-    const slot = this.slots.get(key)
-    return slot !== undefined && (this.expiresAt[slot] as number) > now
+    const slot = this.find(key)
+    return slot !== NONE && (this.expiresAt[slot] as number) > now
   }
 
   /**
    * Keeps `entry` for `retentionMs`, evicting the least recently used entries to make room;
-   * `overheadBytes` is what it costs besides its text's blocks. An entry larger than the whole
-   * budget is not kept (and replaces nothing).
+   * `overheadBytes` is what it costs besides its blocks. An entry larger than the whole budget
+   * is not kept, and the one it would have replaced is dropped.
    */
   set(key: string, entry: CacheEntry, retentionMs: number, overheadBytes: number, now = performance.now()): boolean {
+    const existing = this.find(key)
+    if (existing !== NONE) this.remove(existing)
     const text = entry.status === 'ok' ? entry.json ?? 'null' : entry.detail
-    const bytes = text === undefined ? 0 : this.encode(text)
-    const blocks = Math.max(1, Math.ceil(bytes / BLOCK_BYTES))
+    const keyLength = this.encode(key, 0, text?.length ?? 0)
+    const textLength = text === undefined ? 0 : this.encode(text, keyLength, 0)
+    const blocks = BlockSlab.blocksFor(keyLength + textLength)
     const size = blocks * BLOCK_BYTES + overheadBytes
-    const existing = this.slots.get(key)
-    if (existing !== undefined) this.remove(existing)
-    if (size > this.maxSize || blocks > this.nextBlock.length) return false
-    while (this.oldest !== NONE && (this.used + size > this.maxSize || this.freeBlockCount < blocks)) this.remove(this.oldest)
+    if (size > this.maxSize || blocks > this.slab.blocks) return false
+    while (this.oldest !== NONE && (this.used + size > this.maxSize || this.slab.freeBlocks < blocks)) this.remove(this.oldest)
     const slot = this.takeSlot()
-    this.keys[slot] = key
-    this.slots.set(key, slot)
+    const hash = hashString(key)
+    this.hashes[slot] = hash
+    this.keyBytes[slot] = keyLength
+    this.textBytes[slot] = text === undefined ? NONE : textLength
     this.status[slot] = entry.status === 'ok' ? OK : NOT_FOUND
-    this.textBytes[slot] = text === undefined ? NONE : bytes
+    this.record[slot] = this.slab.write(this.scratch, keyLength + textLength)
+    this.sizes[slot] = size
     this.storedAt[slot] = entry.storedAt
     this.ttlMs[slot] = entry.ttlMs
     this.expiresAt[slot] = now + retentionMs
-    this.sizes[slot] = size
-    this.firstBlock[slot] = this.store(bytes, blocks)
+    let at = hash & this.mask
+    while (this.index[at] !== 0) at = (at + 1) & this.mask
+    this.index[at] = slot + 1
+    this.count++
     this.used += size
     this.linkNewest(slot)
     return true
   }
 
+  /** The slot holding `key`, or NONE. A miss costs the hash and, mostly, one probe. */
+  private find(key: string): number {
+    const hash = hashString(key)
+    let keyLength = NONE
+    for (let at = hash & this.mask; ; at = (at + 1) & this.mask) {
+      const slot = (this.index[at] as number) - 1
+      if (slot === NONE) return NONE
+      if (this.hashes[slot] !== (hash | 0)) continue
+      if (keyLength === NONE) keyLength = this.encode(key, 0, 0)
+      if (this.keyBytes[slot] === keyLength && this.slab.startsWith(this.record[slot] as number, this.scratch, keyLength)) return slot
+    }
+  }
+
   private entryAt(slot: number): CacheEntry {
     const bytes = this.textBytes[slot] as number
-    const text = bytes === NONE ? undefined : this.load(this.firstBlock[slot] as number, bytes)
+    const text = bytes === NONE ? undefined : this.slab.text(this.record[slot] as number, this.keyBytes[slot] as number, bytes)
     const storedAt = this.storedAt[slot] as number
     const ttlMs = this.ttlMs[slot] as number
     if (this.status[slot] === OK) return { status: 'ok', json: text as string, storedAt, ttlMs }
     return text === undefined ? { status: 'not_found', storedAt, ttlMs } : { status: 'not_found', detail: text, storedAt, ttlMs }
   }
 
-  /** The text as UTF-8 in `scratch` (grown as needed); its length in bytes. */
-  private encode(text: string): number {
+  /** Writes `text` as UTF-8 into `scratch` at `offset`, with room for `more` code units after it; its length in bytes. */
+  private encode(text: string, offset: number, more: number): number {
     // A UTF-16 code unit is at most 3 bytes of UTF-8.
-    if (text.length * 3 > this.scratch.length) this.scratch = Buffer.allocUnsafeSlow(text.length * 3)
-    return this.scratch.write(text, 0, 'utf8')
-  }
-
-  /** Copies `bytes` of `scratch` into a chain of free blocks; the chain's first block. */
-  private store(bytes: number, blocks: number): number {
-    let first = NONE
-    let previous = NONE
-    for (let i = 0; i < blocks; i++) {
-      const block = this.freeBlocks[--this.freeBlockCount] as number
-      if (previous === NONE) first = block
-      else this.nextBlock[previous] = block
-      const start = i * BLOCK_BYTES
-      this.scratch.copy(this.slab, block * BLOCK_BYTES, start, Math.min(bytes, start + BLOCK_BYTES))
-      previous = block
+    const needed = offset + 3 * (text.length + more)
+    if (needed > this.scratch.length) {
+      const grown = Buffer.allocUnsafeSlow(needed)
+      this.scratch.copy(grown, 0, 0, offset)
+      this.scratch = grown
     }
-    this.nextBlock[previous] = NONE
-    return first
-  }
-
-  private load(first: number, bytes: number): string {
-    if (bytes <= BLOCK_BYTES) return this.slab.toString('utf8', first * BLOCK_BYTES, first * BLOCK_BYTES + bytes)
-    if (bytes > this.scratch.length) this.scratch = Buffer.allocUnsafeSlow(bytes)
-    let block = first
-    for (let start = 0; start < bytes; start += BLOCK_BYTES) {
-      const length = Math.min(BLOCK_BYTES, bytes - start)
-      this.slab.copy(this.scratch, start, block * BLOCK_BYTES, block * BLOCK_BYTES + length)
-      block = this.nextBlock[block] as number
-    }
-    return this.scratch.toString('utf8', 0, bytes)
+    return this.scratch.write(text, offset, 'utf8')
   }
 
   private remove(slot: number): void {
-    this.slots.delete(this.keys[slot] as string)
-    this.keys[slot] = undefined
+    this.unindex(slot)
     this.unlink(slot)
-    for (let block = this.firstBlock[slot] as number; block !== NONE; block = this.nextBlock[block] as number) {
-      this.freeBlocks[this.freeBlockCount++] = block
-    }
+    this.slab.release(this.record[slot] as number)
     this.used -= this.sizes[slot] as number
+    this.count--
     this.freeSlots.push(slot)
+  }
+
+  /** Takes the slot out of the index, moving later entries of its probe run back (no tombstones). */
+  private unindex(slot: number): void {
+    const { index, mask } = this
+    let hole = (this.hashes[slot] as number) & mask
+    while (index[hole] !== slot + 1) hole = (hole + 1) & mask
+    for (let at = (hole + 1) & mask; index[at] !== 0; at = (at + 1) & mask) {
+      const home = (this.hashes[(index[at] as number) - 1] as number) & mask
+      // An entry may move back into the hole only if its home is not between the hole and it.
+      const between = hole <= at ? home > hole && home <= at : home > hole || home <= at
+      if (between) continue
+      index[hole] = index[at] as number
+      hole = at
+    }
+    index[hole] = 0
   }
 
   private takeSlot(): number {
@@ -186,15 +192,19 @@ export class BlockLru {
       grown.set(old)
       return grown
     }
+    const int32 = (n: number) => new Int32Array(n)
+    const float64 = (n: number) => new Float64Array(n)
+    this.hashes = grow(this.hashes, int32)
+    this.keyBytes = grow(this.keyBytes, int32)
+    this.textBytes = grow(this.textBytes, int32)
     this.status = grow(this.status, (n) => new Uint8Array(n))
-    this.textBytes = grow(this.textBytes, (n) => new Int32Array(n))
-    this.firstBlock = grow(this.firstBlock, (n) => new Int32Array(n))
-    this.sizes = grow(this.sizes, (n) => new Int32Array(n))
-    this.newer = grow(this.newer, (n) => new Int32Array(n))
-    this.older = grow(this.older, (n) => new Int32Array(n))
-    this.storedAt = grow(this.storedAt, (n) => new Float64Array(n))
-    this.ttlMs = grow(this.ttlMs, (n) => new Float64Array(n))
-    this.expiresAt = grow(this.expiresAt, (n) => new Float64Array(n))
+    this.record = grow(this.record, int32)
+    this.sizes = grow(this.sizes, int32)
+    this.newer = grow(this.newer, int32)
+    this.older = grow(this.older, int32)
+    this.storedAt = grow(this.storedAt, float64)
+    this.ttlMs = grow(this.ttlMs, float64)
+    this.expiresAt = grow(this.expiresAt, float64)
   }
 
   private linkNewest(slot: number): void {

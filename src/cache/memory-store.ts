@@ -11,20 +11,19 @@ export interface MemoryStoreOptions {
   readonly scanResistant?: boolean
 }
 
-// What an entry costs besides its text's blocks: the key string and its map entry on the heap,
-// and its slot in BlockLru's typed arrays: measured, 60 000 entries of the bench's sections with
-// 23-character keys took 137 bytes of heap each (lru-cache, with the text on the heap: 782).
-const ENTRY_OVERHEAD_BYTES = 115
+// What an entry costs besides the blocks of its key and text: its slot's fields in BlockLru's
+// typed arrays (53 bytes, up to twice that just after they grew) and its share of the index.
+const ENTRY_OVERHEAD_BYTES = 64
 // How many offers the doorkeeper remembers, per byte of budget: about one per cached entry
-// (each counts ~870 bytes with the bench's mocks; the demo catalog's are smaller).
+// (each counts ~700 bytes with the bench's mocks; the demo catalog's are smaller).
 const BYTES_PER_REMEMBERED_KEY = 768
 
 // What set() answers: the write is done by then, and a fresh promise per write would be garbage.
 const WRITTEN: Promise<void> = Promise.resolve()
 
 /**
- * In-process LRU bounded by its bytes, so memory stays flat whatever the traffic; the texts live
- * off the JS heap (BlockLru), so a full cache costs the garbage collector little.
+ * In-process LRU bounded by its bytes, so memory stays flat whatever the traffic; its entries
+ * live off the JS heap (BlockLru), so a full cache costs the garbage collector nothing per entry.
  */
 export class MemoryStore implements CacheStore {
   readonly peekIsComplete = true
@@ -61,8 +60,8 @@ export class MemoryStore implements CacheStore {
   set(key: string, entry: CacheEntry, retentionMs: number, absent = false): Promise<void> {
     // Nothing to keep means nothing to store.
     if (retentionMs <= 0) return WRITTEN
-    const overhead = key.length + ENTRY_OVERHEAD_BYTES
-    if (this.admits(key, BlockLru.sizeOf(entry, overhead), absent) && this.lru.set(key, entry, retentionMs, overhead)) this.writes++
+    const fits = this.admits(key, BlockLru.sizeOf(key, entry, ENTRY_OVERHEAD_BYTES), absent)
+    if (fits && this.lru.set(key, entry, retentionMs, ENTRY_OVERHEAD_BYTES)) this.writes++
     return WRITTEN
   }
 

@@ -1,3 +1,5 @@
+import { hashString, mix } from './string-hash.js'
+
 /**
  * Remembers which keys were offered recently, in a fixed, off-heap bit array: the admission
  * test of a bounded memo (TinyLFU's "doorkeeper"). A key offered for the first time is only
@@ -26,7 +28,7 @@ export class Doorkeeper {
 
   /** Whether `key` was offered within the window; notes it either way. */
   offer(key: string): boolean {
-    const hash = mix(fnv1a(key))
+    const hash = hashString(key)
     const first = hash & this.mask
     const second = mix(hash ^ 0x9e3779b9) & this.mask
     const seen = (isSet(this.current, first) && isSet(this.current, second)) ||
@@ -52,20 +54,4 @@ function isSet(bits: Uint32Array, bit: number): boolean {
 
 function setBit(bits: Uint32Array, bit: number): void {
   bits[bit >>> 5] = (bits[bit >>> 5] as number) | (1 << (bit & 31))
-}
-
-/** murmur3's finalizer: FNV-1a's low bits alone are poorly mixed for keys that differ at the end. */
-function mix(hash: number): number {
-  let h = hash ^ (hash >>> 16)
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  return (h ^ (h >>> 16)) >>> 0
-}
-
-/** FNV-1a over the key's UTF-16 code units: keys are short ASCII (`reviews:9780441013593`). */
-function fnv1a(key: string): number {
-  let hash = 0x811c9dc5
-  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193)
-  return hash >>> 0
 }

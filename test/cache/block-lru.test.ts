@@ -26,18 +26,21 @@ describe('BlockLru', () => {
     expect(lru.get('detailed')).toStrictEqual({ status: 'not_found', detail: 'another book’s record', storedAt: 6, ttlMs: 8 })
   })
 
-  it('counts whole blocks plus the overhead it is told, and gives them back on replacement and eviction', () => {
+  it('counts the whole blocks of key and text plus the overhead it is told, and gives them back on replacement and eviction', () => {
     const lru = new BlockLru(2_048)
     lru.set('a', ok('x'.repeat(300)), HOUR, 10)
     expect(lru.calculatedSize).toBe(2 * 256 + 10)
-    expect(BlockLru.sizeOf(ok('x'.repeat(300)), 10)).toBe(2 * 256 + 10)
+    expect(BlockLru.sizeOf('a', ok('x'.repeat(300)), 10)).toBe(2 * 256 + 10)
+    // The key counts: 255 bytes of text fit one block with a one-byte key, not with a two-byte one.
+    expect(BlockLru.sizeOf('a', ok('x'.repeat(255)), 0)).toBe(256)
+    expect(BlockLru.sizeOf('ab', ok('x'.repeat(255)), 0)).toBe(512)
     lru.set('a', ok('y'.repeat(100)), HOUR, 10)
     expect(lru.calculatedSize).toBe(256 + 10)
     expect(lru.size).toBe(1)
-    // Eight blocks in all: the next entry of seven needs the one `a` holds.
-    lru.set('b', ok('z'.repeat(7 * 256)), HOUR, 0)
+    // Eight blocks in all: the next entry of seven with its key needs the one `a` holds.
+    lru.set('b', ok('z'.repeat(7 * 256 - 1)), HOUR, 0)
     expect(lru.get('a')).toBeUndefined()
-    expect(lru.get('b')?.json).toBe('z'.repeat(7 * 256))
+    expect(lru.get('b')?.json).toBe('z'.repeat(7 * 256 - 1))
     expect(lru.calculatedSize).toBe(7 * 256)
   })
 
@@ -68,6 +71,20 @@ describe('BlockLru', () => {
     expect(lru.get('a', 1_050)).toBeUndefined()
     expect(lru.size).toBe(0)
     expect(lru.calculatedSize).toBe(0)
+  })
+
+  it('finds every key among thousands whose hashes share probe runs, also after others left them', () => {
+    // 64 blocks: an index of 128 positions, so 40 keys of a small store collide often.
+    const lru = new BlockLru(64 * 256)
+    const keys = Array.from({ length: 40 }, (_, i) => `reviews:97804410135${String(i).padStart(2, '0')}`)
+    for (const key of keys) lru.set(key, ok(JSON.stringify(key)), HOUR, 0)
+    for (const key of keys.filter((_, i) => i % 3 === 0)) lru.set(key, ok('"x"'), 0, 0, performance.now() - 1)
+    for (const [i, key] of keys.entries()) {
+      if (i % 3 === 0) expect(lru.get(key)).toBeUndefined()
+      else expect(lru.get(key)?.json).toBe(JSON.stringify(key))
+    }
+    expect(lru.size).toBe(26)
+    expect(lru.get('reviews:9780441013599')).toBeUndefined()
   })
 
   it('reuses slots and blocks under churn without mixing entries up', () => {

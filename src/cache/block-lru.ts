@@ -11,8 +11,9 @@ const NOT_FOUND = 1
  * per entry: each entry's key and text are one record of a BlockSlab, its other fields live in
  * typed arrays indexed by a slot number, and the keys are found through an open-addressing
  * table of slots (an Int32Array, linear probing). A full cache is then a dozen objects for the
- * garbage collector, whatever it holds; lru-cache kept five per entry (key, its flat copy, the
- * entry, its text, the map entry), and with a full 64 MiB cache every major GC walked them all.
+ * garbage collector, whatever it holds; lru-cache kept four per entry (the key, its flat copy,
+ * the entry and its text; 782 bytes of heap in all, measured), and with a full 64 MiB cache
+ * every major GC walked them all.
  *
  * Entries come back as new objects: `get` decodes the text again each time (a copy, well under
  * a microsecond per KB), which a hit then parses anyway.
@@ -94,6 +95,8 @@ export class BlockLru {
     const existing = this.find(key)
     if (existing !== NONE) this.remove(existing)
     const text = entry.status === 'ok' ? entry.json ?? 'null' : entry.detail
+    // UTF-8 takes at least a byte per UTF-16 code unit: what cannot fit is not even encoded.
+    if (key.length + (text?.length ?? 0) > this.slab.blocks * BLOCK_BYTES) return false
     const keyLength = this.encode(key, 0, text?.length ?? 0)
     const textLength = text === undefined ? 0 : this.encode(text, keyLength, 0)
     const blocks = BlockSlab.blocksFor(keyLength + textLength)

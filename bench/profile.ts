@@ -27,13 +27,13 @@ export interface ProfileSummary {
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
-function shortUrl(url: string): string {
+export function shortUrl(url: string): string {
   const path = url.startsWith('file://') ? fileURLToPath(url) : url
   return path.startsWith(ROOT) ? path.slice(ROOT.length) : path
 }
 
 /** node_modules/<pkg> (or @scope/pkg); otherwise the file itself (our code, node:net…). */
-function moduleOf(url: string): string {
+export function moduleOf(url: string): string {
   const path = shortUrl(url)
   if (path === '') return '(native / V8)'
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)

@@ -1,0 +1,57 @@
+import type { Child } from './processes.js'
+
+// What a request allocates, not only what it leaves alive: V8's sampling heap profiler, told to
+// keep the samples of objects that minor and major GCs collected, gives every allocation's
+// stack. Preloaded into the target like the memory probe (`--import data:…`): on one IPC
+// message it starts sampling, on the next it stops and writes the profile where it was told.
+
+const SAMPLER_SOURCE = `
+import { Session } from 'node:inspector'
+import { writeFileSync } from 'node:fs'
+const session = new Session()
+session.connect()
+process.on('message', (message) => {
+  if (message === 'bench:alloc-start') {
+    session.post('HeapProfiler.enable', () => session.post('HeapProfiler.startSampling',
+      { samplingInterval: 4096, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true },
+      () => process.send?.({ benchAllocStarted: true })))
+  } else if (typeof message === 'object' && message !== null && typeof message.benchAllocStop === 'string') {
+    session.post('HeapProfiler.stopSampling', (error, result) => {
+      if (error === null) writeFileSync(message.benchAllocStop, JSON.stringify(result.profile))
+      process.send?.({ benchAllocWritten: error === null })
+    })
+  }
+})
+// As the memory probe does: the channel must not keep the process alive.
+process.channel?.unref()
+`
+
+/** Node flags that install the sampler; the process must be spawned with `ipc: true`. */
+export const SAMPLER_NODE_ARGS: readonly string[] = ['--import', `data:text/javascript,${encodeURIComponent(SAMPLER_SOURCE)}`]
+
+export function startSampling(child: Child): Promise<void> {
+  return ask(child, 'bench:alloc-start', 'benchAllocStarted').then(() => undefined)
+}
+
+/** Stops sampling and has the profile written to `path`. */
+export async function stopSampling(child: Child, path: string): Promise<void> {
+  if (await ask(child, { benchAllocStop: path }, 'benchAllocWritten') !== true) throw new Error('the target could not write its allocation profile')
+}
+
+function ask(child: Child, message: unknown, answerKey: string, timeoutMs = 10_000): Promise<unknown> {
+  const proc = child.process
+  return new Promise((resolve, reject) => {
+    const onMessage = (answer: unknown): void => {
+      if (typeof answer !== 'object' || answer === null || !(answerKey in answer)) return
+      clearTimeout(timer)
+      proc.off('message', onMessage)
+      resolve((answer as Record<string, unknown>)[answerKey])
+    }
+    const timer = setTimeout(() => {
+      proc.off('message', onMessage)
+      reject(new Error(`the target did not answer ${answerKey} within ${timeoutMs} ms`))
+    }, timeoutMs)
+    proc.on('message', onMessage)
+    proc.send?.(message as string)
+  })
+}

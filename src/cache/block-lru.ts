@@ -68,10 +68,11 @@ export class BlockLru {
   }
 
   /** The entry, made the most recently used; undefined when absent or past its retention. */
-  get(key: string, now = performance.now()): CacheEntry | undefined {
+  get(key: string, now?: number): CacheEntry | undefined {
     const slot = this.find(key)
     if (slot === NONE) return undefined
-    if ((this.expiresAt[slot] as number) <= now) {
+    // The clock only for a key that is there: a miss (most lookups, under fresh ISBNs) needs none.
+    if ((this.expiresAt[slot] as number) <= (now ?? performance.now())) {
       this.remove(slot)
       return undefined
     }
@@ -81,9 +82,9 @@ export class BlockLru {
   }
 
   /** Whether a live entry is kept under `key`, without making it recent. */
-  has(key: string, now = performance.now()): boolean {
+  has(key: string, now?: number): boolean {
     const slot = this.find(key)
-    return slot !== NONE && (this.expiresAt[slot] as number) > now
+    return slot !== NONE && (this.expiresAt[slot] as number) > (now ?? performance.now())
   }
 
   /**

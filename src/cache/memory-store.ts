@@ -12,10 +12,11 @@ export interface MemoryStoreOptions {
 }
 
 // What an entry costs besides the blocks of its key and text: its slot's fields in BlockLru's
-// typed arrays (53 bytes, up to twice that just after they grew) and its share of the index.
+// typed arrays, 53 bytes (up to twice that just after they grew). The index and the blocks'
+// chains are fixed, 16–24 bytes per 256-byte block, outside the budget (npm run bench:cache-entry).
 const ENTRY_OVERHEAD_BYTES = 64
 // How many offers the doorkeeper remembers, per byte of budget: about one per cached entry
-// (each counts ~700 bytes with the bench's mocks; the demo catalog's are smaller).
+// (each counts ~750 bytes with the bench's mocks; the demo catalog's are smaller).
 const BYTES_PER_REMEMBERED_KEY = 768
 
 // What set() answers: the write is done by then, and a fresh promise per write would be garbage.

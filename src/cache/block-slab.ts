@@ -5,8 +5,8 @@ const NONE = -1
 /**
  * Byte records in fixed-size blocks of one buffer, outside the JS heap: a record is a chain of
  * blocks, so records of any size come and go in any order without fragmenting the buffer.
- * The chains and the free blocks are two Int32Arrays; the garbage collector sees three objects
- * however many records there are.
+ * The chains and the free blocks are two Int32Arrays; the garbage collector sees the same
+ * handful of objects however many records there are.
  */
 export class BlockSlab {
   readonly blocks: number

@@ -93,7 +93,8 @@ export class BlockLru {
    * is not kept, and the one it would have replaced is dropped.
    */
   set(key: string, entry: CacheEntry, retentionMs: number, overheadBytes: number, now = performance.now()): boolean {
-    const existing = this.find(key)
+    const hash = hashString(key)
+    const existing = this.find(key, hash)
     if (existing !== NONE) this.remove(existing)
     const text = entry.status === 'ok' ? entry.json ?? 'null' : entry.detail
     // UTF-8 takes at least a byte per UTF-16 code unit: what cannot fit is not even encoded.
@@ -105,7 +106,6 @@ export class BlockLru {
     if (size > this.maxSize || blocks > this.slab.blocks) return false
     while (this.oldest !== NONE && (this.used + size > this.maxSize || this.slab.freeBlocks < blocks)) this.remove(this.oldest)
     const slot = this.takeSlot()
-    const hash = hashString(key)
     this.hashes[slot] = hash
     this.keyBytes[slot] = keyLength
     this.textBytes[slot] = text === undefined ? NONE : textLength
@@ -125,8 +125,7 @@ export class BlockLru {
   }
 
   /** The slot holding `key`, or NONE. A miss costs the hash and, mostly, one probe. */
-  private find(key: string): number {
-    const hash = hashString(key)
+  private find(key: string, hash = hashString(key)): number {
     let keyLength = NONE
     for (let at = hash & this.mask; ; at = (at + 1) & this.mask) {
       const slot = (this.index[at] as number) - 1

@@ -1,4 +1,4 @@
-import type { Child } from './processes.js'
+import { askChild, type Child } from './processes.js'
 
 // What a request allocates, not only what it leaves alive: V8's sampling heap profiler, told to
 // keep the samples of objects that minor and major GCs collected, gives every allocation's
@@ -29,29 +29,12 @@ process.channel?.unref()
 /** Node flags that install the sampler; the process must be spawned with `ipc: true`. */
 export const SAMPLER_NODE_ARGS: readonly string[] = ['--import', `data:text/javascript,${encodeURIComponent(SAMPLER_SOURCE)}`]
 
-export function startSampling(child: Child): Promise<void> {
-  return ask(child, 'bench:alloc-start', 'benchAllocStarted').then(() => undefined)
+export async function startSampling(child: Child): Promise<void> {
+  await askChild(child, 'bench:alloc-start', 'benchAllocStarted')
 }
 
 /** Stops sampling and has the profile written to `path`. */
 export async function stopSampling(child: Child, path: string): Promise<void> {
-  if (await ask(child, { benchAllocStop: path }, 'benchAllocWritten') !== true) throw new Error('the target could not write its allocation profile')
-}
-
-function ask(child: Child, message: unknown, answerKey: string, timeoutMs = 10_000): Promise<unknown> {
-  const proc = child.process
-  return new Promise((resolve, reject) => {
-    const onMessage = (answer: unknown): void => {
-      if (typeof answer !== 'object' || answer === null || !(answerKey in answer)) return
-      clearTimeout(timer)
-      proc.off('message', onMessage)
-      resolve((answer as Record<string, unknown>)[answerKey])
-    }
-    const timer = setTimeout(() => {
-      proc.off('message', onMessage)
-      reject(new Error(`the target did not answer ${answerKey} within ${timeoutMs} ms`))
-    }, timeoutMs)
-    proc.on('message', onMessage)
-    proc.send?.(message as string)
-  })
+  const answer = await askChild(child, { benchAllocStop: path }, 'benchAllocWritten')
+  if (answer.benchAllocWritten !== true) throw new Error('the target could not write its allocation profile')
 }

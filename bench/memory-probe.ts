@@ -1,4 +1,4 @@
-import type { Child } from './processes.js'
+import { askChild, type Child } from './processes.js'
 
 // Heap figures need the process's own view (process.memoryUsage). Rather than adding a route
 // to the service, the harness preloads this one-listener module into every target through
@@ -37,28 +37,15 @@ export interface HeapSample {
 
 /** Asks the probe for a sample; `null` if the process has no probe or does not answer in time. */
 export async function readHeap(child: Child, timeoutMs = 3000): Promise<HeapSample | null> {
-  const proc = child.process
-  if (proc.send === undefined || !proc.connected) return null
-  return new Promise<HeapSample | null>((resolve) => {
-    const onMessage = (message: unknown): void => {
-      const { benchMemory: memory, benchSpaces: spaces } = (message ?? {}) as { benchMemory?: NodeJS.MemoryUsage; benchSpaces?: HeapSample['spaces'] }
-      if (memory === undefined) return
-      finish({
-        heapUsedBytes: memory.heapUsed,
-        heapTotalBytes: memory.heapTotal,
-        rssBytes: memory.rss,
-        externalBytes: memory.external,
-        arrayBuffersBytes: memory.arrayBuffers,
-        spaces: spaces ?? {}
-      })
-    }
-    const timer = setTimeout(() => finish(null), timeoutMs)
-    const finish = (sample: HeapSample | null): void => {
-      clearTimeout(timer)
-      proc.off('message', onMessage)
-      resolve(sample)
-    }
-    proc.on('message', onMessage)
-    proc.send('bench:memory')
-  })
+  const answer = await askChild(child, 'bench:memory', 'benchMemory', timeoutMs).catch(() => null)
+  if (answer === null) return null
+  const memory = answer.benchMemory as NodeJS.MemoryUsage
+  return {
+    heapUsedBytes: memory.heapUsed,
+    heapTotalBytes: memory.heapTotal,
+    rssBytes: memory.rss,
+    externalBytes: memory.external,
+    arrayBuffersBytes: memory.arrayBuffers,
+    spaces: (answer.benchSpaces as HeapSample['spaces'] | undefined) ?? {}
+  }
 }

@@ -162,3 +162,27 @@ export function unpin(pid: number): void {
     // Never pinned (no taskset): nothing to undo.
   }
 }
+
+/**
+ * Sends `message` over the child's IPC channel and resolves with the first answer that carries
+ * `answerKey` (the whole answer object); rejects when none comes within `timeoutMs` or the
+ * child has no channel. The preloaded probes (memory-probe, allocation-sampler) answer this way.
+ */
+export function askChild(child: Child, message: unknown, answerKey: string, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+  const proc = child.process
+  if (proc.send === undefined || !proc.connected) return Promise.reject(new Error(`${child.name} has no IPC channel`))
+  return new Promise((resolve, reject) => {
+    const onMessage = (answer: unknown): void => {
+      if (typeof answer !== 'object' || answer === null || !(answerKey in answer)) return
+      clearTimeout(timer)
+      proc.off('message', onMessage)
+      resolve(answer as Record<string, unknown>)
+    }
+    const timer = setTimeout(() => {
+      proc.off('message', onMessage)
+      reject(new Error(`${child.name} did not answer ${answerKey} within ${timeoutMs} ms`))
+    }, timeoutMs)
+    proc.on('message', onMessage)
+    proc.send?.(message as string)
+  })
+}

@@ -3,8 +3,11 @@ import type { InterleavedFigures, Scenario } from './scenario-types.js'
 import type { ServiceMode, TargetName } from './target-specs.js'
 
 export interface InterleaveSettings {
-  /** Rounds per comparison, each with fresh processes; 0 skips the comparisons. */
-  readonly rounds: number
+  /**
+   * Rounds per comparison, each with fresh processes; 0 skips the comparisons. Unset: each
+   * scenario's own (`interleavedRounds`), else DEFAULT_INTERLEAVE_ROUNDS.
+   */
+  readonly rounds?: number
   /** Seconds per slice (four slices per round, ABBA or BAAB). */
   readonly sliceS: number
   /**
@@ -14,7 +17,8 @@ export interface InterleaveSettings {
   readonly warmupS?: number
 }
 
-export const DEFAULT_INTERLEAVE: InterleaveSettings = { rounds: 5, sliceS: 3 }
+export const DEFAULT_INTERLEAVE_ROUNDS = 5
+export const DEFAULT_INTERLEAVE: InterleaveSettings = { sliceS: 3 }
 export const DEFAULT_INTERLEAVE_WARMUP_S = 5
 
 export interface ComparisonRun {
@@ -34,11 +38,12 @@ export interface ComparisonRun {
 export async function runComparisons(run: ComparisonRun): Promise<Record<string, InterleavedFigures> | undefined> {
   const { scenario, settings } = run
   const wanted = (scenario.interleaved ?? []).filter((c) => c.base === 'ours' || run.targets === undefined || run.targets.includes(c.base))
-  if (settings.rounds <= 0 || wanted.length === 0) return undefined
+  const rounds = settings.rounds ?? scenario.interleavedRounds ?? DEFAULT_INTERLEAVE_ROUNDS
+  if (rounds <= 0 || wanted.length === 0) return undefined
   const figures: Record<string, InterleavedFigures> = {}
   for (const comparison of wanted) {
     const baseEnv = comparison.baseEnv ?? {}
-    run.log(`  interleaved: ours against ${comparison.name}, ${settings.rounds} rounds of 4 × ${settings.sliceS} s …`)
+    run.log(`  interleaved: ours against ${comparison.name}, ${rounds} rounds of 4 × ${settings.sliceS} s …`)
     const ours = {
       target: 'ours' as const,
       ...(run.serviceRoot === undefined ? {} : { serviceRoot: run.serviceRoot }),
@@ -48,7 +53,7 @@ export async function runComparisons(run: ComparisonRun): Promise<Record<string,
       scenario,
       sides: [comparison.base === 'ours' ? { ...ours, env: baseEnv } : { target: comparison.base }, ours],
       serviceMode: run.serviceMode,
-      rounds: settings.rounds,
+      rounds,
       sliceS: settings.sliceS,
       warmupS: settings.warmupS ?? scenario.interleavedWarmupS ?? DEFAULT_INTERLEAVE_WARMUP_S,
       ...(run.serviceEnv === undefined ? {} : { serviceEnv: run.serviceEnv }),
@@ -57,7 +62,7 @@ export async function runComparisons(run: ComparisonRun): Promise<Record<string,
     const figure: InterleavedFigures = {
       base: comparison.base,
       baseEnv,
-      rounds: settings.rounds,
+      rounds,
       sliceS: settings.sliceS,
       oursMicros: result.headMicros,
       baseMicros: result.baseMicros,

@@ -7,7 +7,7 @@ import { runBench } from './harness.js'
 import { parseEnvPairs, runCli } from './cli.js'
 import { newestProfile, renderProfile, summarizeProfile } from './profile.js'
 import { renderMarkdown, writeResults } from './report.js'
-import { DEFAULT_INTERLEAVE, DEFAULT_INTERLEAVE_WARMUP_S } from './interleaved-comparisons.js'
+import { DEFAULT_INTERLEAVE, DEFAULT_INTERLEAVE_ROUNDS, DEFAULT_INTERLEAVE_WARMUP_S } from './interleaved-comparisons.js'
 import { scenarioByName, SCENARIOS } from './scenarios.js'
 import { TARGET_NAMES, type ServiceMode, type TargetName } from './target-specs.js'
 
@@ -24,7 +24,7 @@ const HELP = `usage: npm run bench -- [options]
                     e.g. --scenario scaling --target ours --target ceiling for the ceiling's scaling too
   --interleave-rounds N  rounds of each scenario's interleaved comparisons (ours and a baseline up
                     at once, the load switching every slice, after ${DEFAULT_INTERLEAVE_WARMUP_S} s of warm-up each (or the scenario's own);
-                    default ${DEFAULT_INTERLEAVE.rounds}, 0: none)
+                    default: the scenario's own, else ${DEFAULT_INTERLEAVE_ROUNDS}; 0: none)
   --interleave-slice S  seconds per slice of those comparisons (default ${DEFAULT_INTERLEAVE.sliceS})
   --service MODE    dist (default: node dist/server.js, run \`npm run build\` first) or tsx (src/ through tsx)
   --env KEY=VALUE   extra service environment, over the scenario's own (repeatable; makes the run partial)
@@ -86,8 +86,8 @@ async function main(): Promise<number> {
   const serviceEnv = parseEnvPairs(values.env)
   const repeat = Number(values.repeat ?? '1')
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat must be a positive integer, got "${values.repeat}"`)
-  const rounds = Number(values['interleave-rounds'] ?? DEFAULT_INTERLEAVE.rounds)
-  if (!Number.isInteger(rounds) || rounds < 0) throw new Error(`--interleave-rounds must be a whole number, got "${values['interleave-rounds']}"`)
+  const rounds = values['interleave-rounds'] === undefined ? undefined : Number(values['interleave-rounds'])
+  if (rounds !== undefined && (!Number.isInteger(rounds) || rounds < 0)) throw new Error(`--interleave-rounds must be a whole number, got "${values['interleave-rounds']}"`)
   const sliceS = seconds(values['interleave-slice'], 'interleave-slice') ?? DEFAULT_INTERLEAVE.sliceS
   const report = await runBench({
     scenarios: names.map(scenarioByName),
@@ -96,7 +96,7 @@ async function main(): Promise<number> {
     ...(values['service-node'] === undefined ? {} : { serviceNodePath: values['service-node'] }),
     serviceEnv,
     repeat,
-    interleave: { rounds, sliceS },
+    interleave: { ...(rounds === undefined ? {} : { rounds }), sliceS },
     ...(durationS === undefined ? {} : { durationS }),
     ...(warmupS === undefined ? {} : { warmupS }),
     // A profile is of one target, ours unless --target names another: more would only add noise and time.

@@ -51,6 +51,8 @@ export interface Scenario {
   readonly interleaved?: readonly InterleavedComparison[]
   /** Seconds of warm-up per side before those comparisons, when this scenario needs more than theirs (5 s). */
   readonly interleavedWarmupS?: number
+  /** Rounds of those comparisons, when its verdict needs more than the default (5) to rise above the rounds' spread. */
+  readonly interleavedRounds?: number
   /** The issue's targets, judged on the results. */
   readonly checks?: (result: ScenarioResult) => CheckResult[]
 }

@@ -21,6 +21,11 @@ const UNCACHED = { ...SIZED_FOR_LOAD, CACHE_ENABLED: 'false' } as const
 // allows: both up at once, the load switching every few seconds (interleave.ts), medians of
 // the rounds. The sequential runs above them drift by ±10% between full runs.
 const AGAINST_THE_BFFS = [{ name: 'mercurius', base: 'mercurius' }, { name: 'minimal', base: 'minimal' }] as const
+// The rounds of one comparison of the same code spread over ±30% (each process keeps its own
+// JIT and heap luck), and three 5-round medians of the cache's cost came out 1.02, 1.07 and
+// 1.10: too loose for a verdict at ±5%. Nine rounds put the median's own spread at about
+// three quarters of five's, for about three more minutes per comparison.
+const VERDICT_ROUNDS = 9
 
 // batch-provider (issue 19): providers that allow 3 calls per second per upstream, a service
 // that keeps inside that (NATIVE_MAX_RPS, counted per 1.1 s) and a fresh book per request, so
@@ -56,6 +61,7 @@ export const SCENARIOS: readonly Scenario[] = [
     targets: ALL_TARGETS,
     serviceEnv: UNCACHED,
     interleaved: AGAINST_THE_BFFS,
+    interleavedRounds: VERDICT_ROUNDS,
     checks: (r) => {
       const limit = r.cases[0]?.latencyBoundRps ?? null
       const ours = measurementOf(r, 'ours')
@@ -79,6 +85,7 @@ export const SCENARIOS: readonly Scenario[] = [
     targets: ALL_TARGETS,
     serviceEnv: UNCACHED,
     interleaved: AGAINST_THE_BFFS,
+    interleavedRounds: VERDICT_ROUNDS,
     checks: (r) => [
       check('ours ÷ mercurius req/s', r.cases[0]?.ratios.mercurius?.rps, 1.25),
       check('ours ÷ mercurius req/s, interleaved (issue 17)', r.cases[0]?.interleaved?.mercurius?.rps, 1.05),
@@ -96,6 +103,7 @@ export const SCENARIOS: readonly Scenario[] = [
     interleaved: [{ name: 'cache-off', base: 'ours', baseEnv: { CACHE_ENABLED: 'false' } }],
     // What users pay is a full cache under constant load: ~20 s of this load fill the default 64 MiB.
     interleavedWarmupS: 20,
+    interleavedRounds: VERDICT_ROUNDS,
     checks: (r) => [
       check('cache on ÷ off, CPU per response, interleaved (issue 17)', r.cases[0]?.interleaved?.['cache-off']?.cpu, 1.05, '×', true)
     ]

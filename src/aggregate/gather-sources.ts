@@ -86,7 +86,8 @@ function gather(
       settle(name, cancelled(elapsed()))
     }
   }
-  signal.addEventListener('abort', cancel, { once: true })
+  // No `{ once: true }` (Node copies an options object per add): settling the last call removes it.
+  signal.addEventListener('abort', cancel)
 
   for (const name of calls) {
     const timeoutMs = Math.min(options.timeoutsMs[name], options.deadlineMs)

@@ -7,7 +7,8 @@ import type { FastifyReply } from 'fastify'
 export function clientSignal(reply: FastifyReply): AbortSignal {
   const controller = new AbortController()
   const response = reply.raw
-  response.once('close', () => {
+  // `on`, not `once`: a response closes once, and `once` wraps the listener in two more objects.
+  response.on('close', () => {
     if (!response.writableFinished) controller.abort(new Error('client closed the connection'))
   })
   return controller.signal

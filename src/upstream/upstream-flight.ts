@@ -77,6 +77,8 @@ export class UpstreamFlight {
 
   constructor(
     private readonly policies: FlightPolicies,
+    /** What the host shares it under (coalescing). */
+    readonly key: string,
     private readonly send: Send,
     private readonly deadlineAt: number,
     private readonly onEnd: (flight: UpstreamFlight) => void,
@@ -97,7 +99,9 @@ export class UpstreamFlight {
     return new Promise<FetchResult>((resolve, reject) => {
       const waiter: Waiter = { signal, resolve, reject, leave: () => this.leave(waiter) }
       this.waiters.push(waiter)
-      signal.addEventListener('abort', waiter.leave, { once: true })
+      // No `{ once: true }`: Node copies an options object on every add, and a signal aborts
+      // only once anyway (the listener goes with the caller's signal).
+      signal.addEventListener('abort', waiter.leave)
     })
   }
 
@@ -113,25 +117,15 @@ export class UpstreamFlight {
   private launch(hedge: boolean): void {
     const attempt: Attempt = { handle: undefined, startedAt: 0, hedge, done: false }
     this.live.push(attempt)
-    const send = (): void => {
-      attempt.startedAt = performance.now()
-      this.sent = true
-      try {
-        attempt.handle = this.send((result) => this.answered(attempt, result))
-      } catch (error) {
-        this.failed(attempt, error)
-        return
-      }
-      // The hedge delay counts from the send: time spent queued for a bulkhead or rate slot
-      // says nothing about the upstream, and a hedge armed before it fires at healthy calls.
-      if (!hedge && !this.settled) this.armHedge()
+    // The usual case, a free slot and no rate budget, sends at once: no closure to queue.
+    if (this.policies.bulkhead.tryAcquire()) {
+      this.slotted(attempt)
+      return
     }
-    const go = (): void => {
+    const entered = this.policies.bulkhead.enter(() => {
       this.ticket = undefined
-      if (this.policies.budget === undefined || hedge) send()
-      else this.awaitSlot(attempt, send)
-    }
-    const entered = this.policies.bulkhead.enter(go)
+      this.slotted(attempt)
+    })
     if (entered === 'full') {
       this.live.splice(this.live.indexOf(attempt), 1)
       const { bulkhead, name } = this.policies
@@ -141,12 +135,32 @@ export class UpstreamFlight {
     if (entered !== 'started') this.ticket = entered
   }
 
+  /** An attempt that holds its bulkhead slot: sent now, or once the rate budget has a slot for it. */
+  private slotted(attempt: Attempt): void {
+    if (this.policies.budget === undefined || attempt.hedge) this.sendAttempt(attempt)
+    else this.awaitSlot(attempt)
+  }
+
+  private sendAttempt(attempt: Attempt): void {
+    attempt.startedAt = performance.now()
+    this.sent = true
+    try {
+      attempt.handle = this.send((result) => this.answered(attempt, result))
+    } catch (error) {
+      this.failed(attempt, error)
+      return
+    }
+    // The hedge delay counts from the send: time spent queued for a bulkhead or rate slot
+    // says nothing about the upstream, and a hedge armed before it fires at healthy calls.
+    if (!attempt.hedge && !this.settled) this.armHedge()
+  }
+
   /**
    * The rate budget, inside the bulkhead slot (so a request waiting for its turn is still
    * counted as in flight): send now, at the booked slot, or settle `rate_limited` when no slot
    * comes before the deadline. A slot that arrives while the host is paused is booked again.
    */
-  private awaitSlot(attempt: Attempt, send: () => void): void {
+  private awaitSlot(attempt: Attempt): void {
     const budget = this.policies.budget as RateBudget
     // A slot so late that a request of the usual latency could not answer in time is no slot.
     const latest = this.deadlineAt - this.expectedAttemptMs()
@@ -161,14 +175,14 @@ export class UpstreamFlight {
       return
     }
     const waitMs = at - performance.now()
-    if (waitMs <= 0) return send()
+    if (waitMs <= 0) return this.sendAttempt(attempt)
     attempt.slotAt = at
     attempt.slotTimer = setTimeout(() => {
       attempt.slotTimer = undefined
       attempt.slotAt = undefined
       if (this.settled) return
-      if (budget.pausedUntil > performance.now()) this.awaitSlot(attempt, send)
-      else send()
+      if (budget.pausedUntil > performance.now()) this.awaitSlot(attempt)
+      else this.sendAttempt(attempt)
     }, waitMs)
   }
 

@@ -42,6 +42,10 @@ export interface HostHealth {
 export class UpstreamHost implements HostHealth {
   private readonly flights = new Map<string, UpstreamFlight>()
   private readonly policies: FlightPolicies
+  // One function for every flight's end, not a closure per call.
+  private readonly forget = (ended: UpstreamFlight): void => {
+    if (this.flights.get(ended.key) === ended) this.flights.delete(ended.key)
+  }
 
   constructor(readonly name: string, options: HostPolicies, log: PolicyLogger, readonly observer: UpstreamObserver = NO_OBSERVER) {
     const breaker = new CircuitBreaker(options.breaker)
@@ -86,9 +90,7 @@ export class UpstreamHost implements HostHealth {
     if (signal.aborted) return Promise.reject(signal.reason as Error)
     const running = this.flights.get(key)
     if (running !== undefined) return running.join(signal)
-    const flight = new UpstreamFlight(this.policies, send, deadlineAt, (ended) => {
-      if (this.flights.get(key) === ended) this.flights.delete(key)
-    }, startBy)
+    const flight = new UpstreamFlight(this.policies, key, send, deadlineAt, this.forget, startBy)
     this.flights.set(key, flight)
     const answer = flight.join(signal)
     flight.start()

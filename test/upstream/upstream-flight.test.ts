@@ -62,7 +62,7 @@ function rig(options: RigOptions = {}) {
   }
   const ended: UpstreamFlight[] = []
   const flight = (send: Send, deadlineMs = 1000): UpstreamFlight =>
-    new UpstreamFlight(policies, send, performance.now() + deadlineMs, (f) => ended.push(f))
+    new UpstreamFlight(policies, 'book:9780262033848', send, performance.now() + deadlineMs, (f) => ended.push(f))
   /** A flight with one caller, joined and started as ResilientSource does it. */
   const call = (send: Send, signal = live(), deadlineMs?: number): Promise<FetchResult> => {
     const f = flight(send, deadlineMs)

@@ -26,13 +26,19 @@ export class Bulkhead {
     return this.active < this.capacity
   }
 
+  /** Takes a slot if one is free (then nobody is queued: `release` hands slots to the queue first). */
+  tryAcquire(): boolean {
+    if (this.active >= this.capacity) return false
+    this.active++
+    return true
+  }
+
   /**
    * Runs `start` now if a slot is free, else queues it. Returns the ticket (to `leave` the
    * queue early), `'started'`, or `'full'` when the queue is full too.
    */
   enter(start: () => void): BulkheadTicket | 'started' | 'full' {
-    if (this.active < this.capacity) {
-      this.active++
+    if (this.tryAcquire()) {
       start()
       return 'started'
     }

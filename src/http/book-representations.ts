@@ -36,6 +36,8 @@ export class BookRepresentations {
   }
 
   get(isbn13: string, include: ReadonlySet<SourceName>, now = Date.now()): BookRepresentation | undefined {
+    // Under fresh books only (a crawl, a miss-only load) nothing is ever kept: no key to build.
+    if (this.lru.size === 0) return undefined
     const key = keyOf(isbn13, include)
     const stored = this.lru.get(key)
     if (stored === undefined) return undefined

@@ -12,6 +12,7 @@ import { startTarget } from './measure.js'
 import { startMock } from './mock-control.js'
 import { stopChild } from './processes.js'
 import { moduleOf, shortUrl } from './profile.js'
+import { UNCACHED } from './scenarios.js'
 
 // `npm run bench:allocations-profile`: how many bytes one uncached request allocates on the JS
 // heap, and where (by module and by function), under the fanout load (100 connections, fresh
@@ -77,7 +78,7 @@ async function main(): Promise<number> {
     console.log(HELP)
     return 0
   }
-  const serviceEnv = { CACHE_ENABLED: 'false', UPSTREAM_MAX_CONCURRENCY: '1024', UPSTREAM_MAX_QUEUE: '4096', ...parseEnvPairs(values.env) }
+  const serviceEnv = { ...UNCACHED, ...parseEnvPairs(values.env) }
   const mock = await startMock(sameLatency(Number(values.latency)))
   try {
     const { child, url } = await startTarget('ours', mock, serviceEnv, { serviceMode: 'dist' }, { nodeFlags: SAMPLER_NODE_ARGS })

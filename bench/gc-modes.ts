@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { parseEnvPairs, runCli } from './cli.js'
 import { sameLatency } from './latency.js'
+import { UNCACHED } from './scenarios.js'
 import { runLoad } from './load.js'
 import { startMock, type MockUpstream } from './mock-control.js'
 import { n, table } from './markdown-table.js'
@@ -25,7 +26,7 @@ const HELP = `usage: npm run bench:gc -- [--target ours|mercurius|minimal ...] [
   --warmup     seconds of load before measuring (default 10)
   --duration   seconds measured (default 8)
   --latency    upstream latency in ms (default 0, as fanout-cpu)
-  --env K=V    settings for our service (repeatable); default: the cache off, as fanout-cpu`
+  --env K=V    settings for our service (repeatable); default: fanout-cpu's (cache off, bulkhead sized for the load)`
 
 const { values } = parseArgs({
   options: {
@@ -91,7 +92,7 @@ async function main(): Promise<number> {
   for (const target of targets) if (!(target in TARGETS)) throw new Error(`unknown target "${target}"`)
   const processes = Number(values.processes)
   const seconds = { warmup: Number(values.warmup), duration: Number(values.duration) }
-  const serviceEnv = { CACHE_ENABLED: 'false', ...parseEnvPairs(values.env) }
+  const serviceEnv = { ...UNCACHED, ...parseEnvPairs(values.env) }
   const mock = await startMock(sameLatency(Number(values.latency)))
   const dir = mkdtempSync(join(tmpdir(), 'book-aggregator-gc-'))
   const runs: ProcessRun[] = []

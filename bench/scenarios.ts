@@ -16,7 +16,7 @@ const ALL_TARGETS = ['ours', 'ceiling', 'naive', 'mercurius', 'minimal'] as cons
 const SIZED_FOR_LOAD = { UPSTREAM_MAX_CONCURRENCY: '1024', UPSTREAM_MAX_QUEUE: '4096' } as const
 // Every fanout request is a fresh ISBN, so a cache could only cost: fanout and fanout-cpu
 // measure the hot path without it (issue 17), fanout-cpu-cache with its default on.
-const UNCACHED = { ...SIZED_FOR_LOAD, CACHE_ENABLED: 'false' } as const
+export const UNCACHED = { ...SIZED_FOR_LOAD, CACHE_ENABLED: 'false' } as const
 // Issue 17 compares us with what a team would write instead, in the steadiest way this VM
 // allows: both up at once, the load switching every few seconds (interleave.ts), medians of
 // the rounds. The sequential runs above them drift by ±10% between full runs.

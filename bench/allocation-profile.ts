@@ -25,6 +25,7 @@ const HELP = `usage: npm run bench:allocations-profile -- [--latency MS] [--warm
   --warmup    seconds of load before sampling (default 5)
   --duration  seconds sampled (default 8)
   --top       rows per table (default 20)
+  --survivors only what outlived a scavenge (promoted, or alive at the end), not all that was allocated
   --env K=V   settings for our service (repeatable); default: the cache off, as fanout`
 
 interface SamplingNode {
@@ -70,6 +71,7 @@ async function main(): Promise<number> {
       warmup: { type: 'string', default: '5' },
       duration: { type: 'string', default: '8' },
       top: { type: 'string', default: '20' },
+      survivors: { type: 'boolean', default: false },
       env: { type: 'string', multiple: true },
       help: { type: 'boolean', default: false }
     }
@@ -85,13 +87,13 @@ async function main(): Promise<number> {
     try {
       const plan = { url, api: 'rest' as const, connections: 100, isbn: 'random' as const }
       await runLoad({ ...plan, durationS: Number(values.warmup) })
-      await startSampling(child)
+      await startSampling(child, values.survivors)
       const load = await runLoad({ ...plan, durationS: Number(values.duration) })
       const path = join(mkdtempSync(join(tmpdir(), 'book-aggregator-alloc-')), 'allocations.heapprofile')
       await stopSampling(child, path)
       const profile = JSON.parse(readFileSync(path, 'utf8')) as { head: SamplingNode }
       const summary = summarizeAllocations(profile.head, load.requests, Number(values.top))
-      console.log(`${load.requests} responses (${Math.round(load.okRps)} 2xx/s): ${summary.bytesPerResponse} bytes allocated per response; profile: ${path}\n`)
+      console.log(`${load.requests} responses (${Math.round(load.okRps)} 2xx/s): ${summary.bytesPerResponse} bytes ${values.survivors ? 'outlived a scavenge' : 'allocated'} per response; profile: ${path}\n`)
       console.log(table(['bytes per response', 'module'], summary.modules.map((m) => [String(m.bytesPerResponse), m.name])))
       console.log()
       console.log(table(['bytes per response', 'function (self)'], summary.functions.map((f) => [String(f.bytesPerResponse), f.name])))

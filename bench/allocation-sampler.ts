@@ -11,9 +11,9 @@ import { writeFileSync } from 'node:fs'
 const session = new Session()
 session.connect()
 process.on('message', (message) => {
-  if (message === 'bench:alloc-start') {
+  if (message === 'bench:alloc-start' || message === 'bench:alloc-start-survivors') {
     session.post('HeapProfiler.enable', () => session.post('HeapProfiler.startSampling',
-      { samplingInterval: 4096, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true },
+      { samplingInterval: 4096, includeObjectsCollectedByMinorGC: message === 'bench:alloc-start', includeObjectsCollectedByMajorGC: true },
       () => process.send?.({ benchAllocStarted: true })))
   } else if (typeof message === 'object' && message !== null && typeof message.benchAllocStop === 'string') {
     session.post('HeapProfiler.stopSampling', (error, result) => {
@@ -29,8 +29,12 @@ process.channel?.unref()
 /** Node flags that install the sampler; the process must be spawned with `ipc: true`. */
 export const SAMPLER_NODE_ARGS: readonly string[] = ['--import', `data:text/javascript,${encodeURIComponent(SAMPLER_SOURCE)}`]
 
-export async function startSampling(child: Child): Promise<void> {
-  await askChild(child, 'bench:alloc-start', 'benchAllocStarted')
+/**
+ * `survivors`: keep only the samples of objects that outlived a scavenge (promoted to the old
+ * generation, or still alive when sampling stopped): what makes scavenges copy and promote.
+ */
+export async function startSampling(child: Child, survivors = false): Promise<void> {
+  await askChild(child, survivors ? 'bench:alloc-start-survivors' : 'bench:alloc-start', 'benchAllocStarted')
 }
 
 /** Stops sampling and has the profile written to `path`. */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Source } from './latency.js'
@@ -35,14 +36,25 @@ const inService = (serviceRoot: string | undefined, path: string): string => ser
 const cpuProf = (profileDir: string | undefined): string[] => profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]
 const bench = (file: string) => ({ profileDir }: TargetLaunch): string[] => [...cpuProf(profileDir), '--import', 'tsx', root(`bench/targets/${file}`)]
 
+/**
+ * The Node flags of the service's `npm start` (`node --flag… dist/server.js`): the heap sizing
+ * the service ships with (README, Performance), read from the measured checkout's package.json.
+ */
+export function startFlags(serviceRoot: string | undefined): string[] {
+  const manifest = JSON.parse(readFileSync(inService(serviceRoot, 'package.json'), 'utf8')) as { scripts?: { start?: string } }
+  const words = (manifest.scripts?.start ?? '').trim().split(/\s+/)
+  if (words[0] !== 'node') throw new Error(`npm start should run node, got "${manifest.scripts?.start ?? ''}"`)
+  return words.slice(1).filter((word) => word.startsWith('--'))
+}
+
 export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
   ours: {
     name: 'ours',
     label: 'book-aggregator',
     api: 'rest',
     nodeArgs: ({ serviceMode, serviceRoot, profileDir }) => [
-      // As `npm start` and the Dockerfile run it (see README, Performance).
-      '--max-semi-space-size=32',
+      // As that checkout's `npm start` runs it, so bench:ab compares runtime flags too.
+      ...startFlags(serviceRoot),
       ...cpuProf(profileDir),
       ...(serviceMode === 'dist' ? [inService(serviceRoot, 'dist/server.js')] : ['--import', 'tsx', inService(serviceRoot, 'src/server.ts')])
     ]

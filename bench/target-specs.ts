@@ -85,8 +85,10 @@ export function targetEnv(port: number, urls: Record<Source, string>, extra: Rea
     ...extra
   }
   // The service's default log level (info) is part of what is measured; an inherited one is
-  // not. Nor are flags a test runner may have put in NODE_OPTIONS.
+  // not. Nor is a shared Redis (CI exports REDIS_URL for its tests: the bench's load would then
+  // share a rate-limit counter with them), nor flags a test runner may have put in NODE_OPTIONS.
   if (extra.LOG_LEVEL === undefined) delete env.LOG_LEVEL
+  if (extra.REDIS_URL === undefined) delete env.REDIS_URL
   delete env.NODE_OPTIONS
   return env
 }

@@ -91,6 +91,8 @@ describe('bench harness smoke test', () => {
     const root = await mkdtemp(join(tmpdir(), 'bench-service-root-'))
     try {
       await mkdir(join(root, 'src'))
+      // The harness starts ours with the flags of the checkout's npm start.
+      await writeFile(join(root, 'package.json'), JSON.stringify({ scripts: { start: 'node --max-semi-space-size=16 dist/server.js' } }))
       await writeFile(join(root, 'src/server.ts'), [
         "import { createServer } from 'node:http'",
         "createServer((_req, res) => res.end('{}')).listen(Number(process.env.PORT), process.env.HOST)",

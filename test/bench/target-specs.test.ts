@@ -1,14 +1,20 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { startFlags, TARGETS } from '../../bench/target-specs.js'
 
 // The bench runs our service with the flags its `npm start` ships with, read from the measured
 // checkout: bench:ab then compares a change of heap sizing like any other change.
 
+const checkouts: string[] = []
+afterAll(() => {
+  for (const dir of checkouts) rmSync(dir, { recursive: true, force: true })
+})
+
 function checkoutWithStart(start: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'book-aggregator-start-'))
+  checkouts.push(dir)
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ scripts: { start } }))
   return dir
 }

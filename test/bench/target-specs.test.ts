@@ -31,11 +31,18 @@ describe('startFlags', () => {
   })
 
   it('starts ours with this checkout\'s npm start flags, before the service file', () => {
-    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }
-    const flags = manifest.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'))
+    const flags = startFlags(undefined)
     expect(flags.length).toBeGreaterThan(0)
     const args = TARGETS.ours.nodeArgs({ serviceMode: 'dist' })
     expect(args.slice(0, flags.length)).toEqual(flags)
     expect(args.at(-1)).toMatch(/dist\/server\.js$/)
+  })
+
+  it('are the flags the Docker image runs with (the two places that start the service agree)', () => {
+    const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8')
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1]
+    expect(cmd).toBeDefined()
+    const words = JSON.parse(cmd as string) as string[]
+    expect(words.filter((word) => word.startsWith('--'))).toEqual(startFlags(undefined))
   })
 })

@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import { Pool } from 'undici'
+import type { Pool } from 'undici'
 import type { FetchResult } from '../domain/outcome.js'
 import { startUpstreamSpan, type TraceContext } from '../tracing/trace-context.js'
 import { exchangeJson, type ExchangeHandle, type JsonExchange } from './json-exchange.js'
+import { keepAlivePool } from './keep-alive-pool.js'
 import { MicroBatcher, type MicroBatchOptions } from './micro-batcher.js'
 import { parseRetryAfter } from './retry-after.js'
 import { describeNetworkError } from './upstream-client.js'
@@ -65,7 +66,7 @@ export class ProviderClient {
   constructor(private readonly options: ProviderClientOptions, readonly host: UpstreamHost) {
     this.basePath = options.baseUrl.pathname.replace(/\/+$/, '')
     this.query = options.query === undefined ? '' : new URLSearchParams(options.query).toString()
-    this.pool = new Pool(options.baseUrl.origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000 })
+    this.pool = keepAlivePool(options.baseUrl.origin, options.connections)
   }
 
   get name(): string {

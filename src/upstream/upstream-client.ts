@@ -1,7 +1,8 @@
-import { Pool } from 'undici'
+import type { Pool } from 'undici'
 import type { FetchResult } from '../domain/outcome.js'
 import type { SourceName } from '../domain/sources.js'
 import { toSection, type SectionShape } from './book-schemas.js'
+import { keepAlivePool } from './keep-alive-pool.js'
 import { exchangeJson, type ExchangeHandle, type JsonExchange } from './json-exchange.js'
 import { parseRetryAfter } from './retry-after.js'
 import { startUpstreamSpan, type TraceContext } from '../tracing/trace-context.js'
@@ -35,11 +36,7 @@ export class UpstreamClient {
     this.spanName = `${options.source} upstream`
     this.batchSpanName = `${options.source} batch upstream`
     this.basePath = options.baseUrl.pathname.replace(/\/+$/, '')
-    this.pool = new Pool(options.baseUrl.origin, {
-      connections: options.connections,
-      pipelining: 1,
-      keepAliveTimeout: 30_000
-    })
+    this.pool = keepAlivePool(options.baseUrl.origin, options.connections)
   }
 
   /** `isbn13` must already be normalized: it becomes part of the upstream path. */

@@ -4,6 +4,7 @@ import type { ExchangeHandle } from './json-exchange.js'
 import type { Bulkhead, BulkheadTicket } from './policies/bulkhead.js'
 import { verdictOf, type CircuitBreaker } from './policies/circuit-breaker.js'
 import type { Hedger } from './policies/hedge.js'
+import type { DueEntry, DueTarget } from './policies/shared-timer.js'
 import type { LatencyTracker } from './policies/latency-tracker.js'
 import type { RateBudget } from './policies/rate-budget.js'
 import { retryDelayMs, type RetryOptions } from './policies/retry.js'
@@ -55,14 +56,17 @@ const DEFAULT_PAUSE_MS = 1000
  * it (coalescing), and the policies are synchronous checks and counters around its
  * requests — circuit admission, a bulkhead slot per request, at most one retry inside the
  * deadline, a hedge after the p95 — instead of async wrappers nested one per policy. A call
- * costs one promise per waiter, one timer while a hedge or retry is pending, and no
- * AbortController: requests are stopped through undici's own handle. The call is aborted
- * only when its last waiter has left.
+ * costs one promise per waiter, a place on the host's shared hedge timer, a timer of its own
+ * only while a retry is pending, and no AbortController: requests are stopped through undici's
+ * own handle. The call is aborted only when its last waiter has left.
  */
-export class UpstreamFlight {
+export class UpstreamFlight implements DueTarget {
   private readonly waiters: Waiter[] = []
   private readonly live: Attempt[] = []
+  /** The retry's timer, while one is scheduled. */
   private timer: NodeJS.Timeout | undefined
+  /** The hedge's place on the host's shared timer, while one is armed. */
+  private hedgeDue: DueEntry | undefined
   private ticket: BulkheadTicket | undefined
   private settled = false
   /** The breaker epoch this flight was admitted in; undefined when it was not admitted. */
@@ -196,20 +200,29 @@ export class UpstreamFlight {
   }
 
   private armHedge(): void {
-    const delayMs = this.policies.hedger.arm()
+    const { hedger } = this.policies
+    const delayMs = hedger.arm()
     if (delayMs === undefined) return
-    const dueAt = performance.now() + delayMs
-    this.timer = setTimeout(() => {
-      this.timer = undefined
-      if (this.settled || this.live.length !== 1 || this.ticket !== undefined || this.live[0]?.handle === undefined) return
-      // A hedge is one more request against the same budget, and only worth it at once.
-      const { budget } = this.policies
-      if (budget !== undefined && !budget.available()) return
-      if (!this.policies.hedger.fire(performance.now() - dueAt, this.policies.bulkhead.hasFreeSlot)) return
-      budget?.takeNow()
-      this.hedged = true
-      this.launch(true)
-    }, delayMs)
+    this.hedgeDue = hedger.timer.add(this, performance.now() + delayMs)
+  }
+
+  /** The armed hedge's time has come (called by the host's shared hedge timer). */
+  due(lateByMs: number): void {
+    this.hedgeDue = undefined
+    if (this.settled || this.live.length !== 1 || this.ticket !== undefined || this.live[0]?.handle === undefined) return
+    // A hedge is one more request against the same budget, and only worth it at once.
+    const { budget } = this.policies
+    if (budget !== undefined && !budget.available()) return
+    if (!this.policies.hedger.fire(lateByMs, this.policies.bulkhead.hasFreeSlot)) return
+    budget?.takeNow()
+    this.hedged = true
+    this.launch(true)
+  }
+
+  private cancelHedge(): void {
+    if (this.hedgeDue === undefined) return
+    this.policies.hedger.timer.cancel(this.hedgeDue)
+    this.hedgeDue = undefined
   }
 
   private answered(attempt: Attempt, result: FetchResult): void {
@@ -247,7 +260,7 @@ export class UpstreamFlight {
   private scheduleRetry(first: FetchResult): boolean {
     const delayMs = retryDelayMs(first, this.policies.retry, { deadlineAt: this.deadlineAt, expectedAttemptMs: this.expectedAttemptMs() })
     if (delayMs === undefined) return false
-    clearTimeout(this.timer)
+    this.cancelHedge()
     this.retried = true
     this.firstFailure = first
     this.timer = setTimeout(() => {
@@ -315,6 +328,7 @@ export class UpstreamFlight {
   private end(abortReason: Error, verdict: 'success' | 'failure' | 'neutral', abortedOutcome = 'aborted'): void {
     this.settled = true
     clearTimeout(this.timer)
+    this.cancelHedge()
     if (this.ticket !== undefined) this.policies.bulkhead.leave(this.ticket)
     for (const attempt of this.live.splice(0)) {
       if (attempt.slotTimer !== undefined) {

@@ -192,7 +192,15 @@ export const SCENARIOS: readonly Scenario[] = [
     // Warm means warm: the hit path, not the miss path, is what the JIT should have seen.
     warmupIsbn: 'fixed',
     targets: ['ours', 'ceiling'],
-    checks: (r) => [check('ours ÷ ceiling req/s', r.cases[0]?.ratios.ceiling?.rps, 0.7)]
+    // Sequentially, both sides push autocannon to 86–98% of a core and the ratio moved from 0.57
+    // to 0.81 between runs; interleaved and pinned (autocannon on a core of its own, with the
+    // idle mock), it is judged the way the fanout comparisons are.
+    interleaved: [{ name: 'ceiling', base: 'ceiling' }],
+    interleavedRounds: VERDICT_ROUNDS,
+    checks: (r) => [
+      check('ours ÷ ceiling req/s', r.cases[0]?.ratios.ceiling?.rps, 0.7),
+      check('ours ÷ ceiling req/s, interleaved (issue 17)', r.cases[0]?.interleaved?.ceiling?.rps, 0.7)
+    ]
   },
   {
     name: 'coalesce',

@@ -62,6 +62,8 @@ describe('bench harness smoke test', () => {
       expect(figures.rps).toBeGreaterThan(0)
     }
     expect(renderMarkdown(report)).toMatch(/\| \(d\) GraphQL BFF: Fastify \+ Mercurius \| \d+ \| \d+ \| \*\*[\d.]+×\*\* \|/)
+    // What the mock and autocannon cost per response of each target, on the core they share.
+    expect(renderMarkdown(report)).toMatch(/mercurius: mock [\d.]+% \(\d+ µs per response\), autocannon [\d.]+% \(\d+ µs per response\)/)
     // The load generator ran pinned during the comparisons; it must not stay on one CPU.
     expect(pinnedCpus()).toBeNull()
   }, 120_000)

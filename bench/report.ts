@@ -83,7 +83,8 @@ function singleCase(c: CaseResult): string {
   const limit = c.latencyBoundRps === null ? 'none at 0 ms (CPU-bound)' : `${n(c.latencyBoundRps)} req/s`
   // Per response as well as in %: on the fanout loads the mock's and autocannon's core limits the
   // 2xx/s, and what each target costs them per request differs (request and response headers).
-  const perResponse = (m: Measurement, percent: number): string => m.load.rps > 0 ? ` (${n(Math.round((percent * 10_000) / m.load.rps))} µs per response)` : ''
+  const perResponse = (m: Measurement, percent: number): string =>
+    m.load.rps > 0 ? ` (${n(Math.round((percent * 10_000) / m.load.rps))} µs per response)` : ''
   const helpers = c.measurements.map((m) =>
     `${m.target}: mock ${n(m.mockCpuPercent)}%${perResponse(m, m.mockCpuPercent)}, autocannon ${n(m.loadGeneratorCpuPercent)}%${perResponse(m, m.loadGeneratorCpuPercent)}, ` +
     `rest of the machine ${n(m.otherCpuPercent)}%`)

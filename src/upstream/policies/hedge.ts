@@ -43,10 +43,11 @@ const MIN_BUDGET_SHARE = 0.1
  * rolling p95, one duplicate is sent; the first real answer wins and the other is aborted.
  * This object only decides (synchronously, so a call it does not hedge costs no timer), and
  * keeps the one timer all of the host's armed hedges wait on; the upstream flight runs the
- * race. Hedging presumes spare capacity: while our own loop is saturated it stands aside entirely. And it follows its own payoff: the budget shrinks with the
- * share of hedges that answer first. A hedge that loses cost a request and (on HTTP/1.1) the
- * socket its loser was aborted on; when calls are "slow" only by our own queueing, just past a
- * tight p95, the primary nearly always wins, and hedging at the full budget would only add load.
+ * race. Hedging presumes spare capacity: while our own loop is saturated it stands aside
+ * entirely. And it follows its own payoff: the budget shrinks with the share of hedges that
+ * answer first. A hedge that loses cost a request and (on HTTP/1.1) the socket its loser was
+ * aborted on; when calls are "slow" only by our own queueing, just past a tight p95, the
+ * primary nearly always wins, and hedging at the full budget would only add load.
  */
 export class Hedger {
   private calls = 0

@@ -67,9 +67,12 @@ export class BlockLru {
     return this.used
   }
 
-  /** The entry, made the most recently used; undefined when absent or past its retention. */
-  get(key: string, now?: number): CacheEntry | undefined {
-    const slot = this.find(key)
+  /**
+   * The entry, made the most recently used; undefined when absent or past its retention.
+   * `hash` is `hashString(key)`, for a caller that has it already (here as elsewhere).
+   */
+  get(key: string, now?: number, hash = hashString(key)): CacheEntry | undefined {
+    const slot = this.find(key, hash)
     if (slot === NONE) return undefined
     // The clock only for a key that is there: a miss (most lookups, under fresh ISBNs) needs none.
     if ((this.expiresAt[slot] as number) <= (now ?? performance.now())) {
@@ -82,8 +85,8 @@ export class BlockLru {
   }
 
   /** Whether a live entry is kept under `key`, without making it recent. */
-  has(key: string, now?: number): boolean {
-    const slot = this.find(key)
+  has(key: string, now?: number, hash = hashString(key)): boolean {
+    const slot = this.find(key, hash)
     return slot !== NONE && (this.expiresAt[slot] as number) > (now ?? performance.now())
   }
 
@@ -92,8 +95,7 @@ export class BlockLru {
    * `overheadBytes` is what it costs besides its blocks. An entry larger than the whole budget
    * is not kept, and the one it would have replaced is dropped.
    */
-  set(key: string, entry: CacheEntry, retentionMs: number, overheadBytes: number, now = performance.now()): boolean {
-    const hash = hashString(key)
+  set(key: string, entry: CacheEntry, retentionMs: number, overheadBytes: number, now = performance.now(), hash = hashString(key)): boolean {
     const existing = this.find(key, hash)
     if (existing !== NONE) this.remove(existing)
     const text = entry.status === 'ok' ? entry.json ?? 'null' : entry.detail
@@ -125,7 +127,7 @@ export class BlockLru {
   }
 
   /** The slot holding `key`, or NONE. A miss costs the hash and, mostly, one probe. */
-  private find(key: string, hash = hashString(key)): number {
+  private find(key: string, hash: number): number {
     let keyLength = NONE
     for (let at = hash & this.mask; ; at = (at + 1) & this.mask) {
       const slot = (this.index[at] as number) - 1

@@ -2,6 +2,7 @@ import type { BookSource } from '../aggregate/call-source.js'
 import { NO_OBSERVER, type UpstreamObserver } from '../domain/observer.js'
 import type { CacheState, FetchResult } from '../domain/outcome.js'
 import type { SourceName } from '../domain/sources.js'
+import { prefixedHasher } from '../domain/string-hash.js'
 import type { TraceContext } from '../tracing/trace-context.js'
 import { freshnessOf, remainingTtlMs, retentionMs, type CacheEntry, type CacheWindows } from './cache-entry.js'
 import type { CacheStore } from './cache-store.js'
@@ -27,9 +28,11 @@ const STALE_MARGIN_MS = 10
 export class CachedSource implements BookSource {
   private readonly refreshing = new Set<string>()
   private readonly prefix: string
+  /** A key's hash from the ISBN alone: the key's string is then only read on a write or a hash match. */
+  private readonly hashOf: (isbn13: string) => number
   // One slot, reused: a peek's miss is fetched right after it (see rememberPeek).
-  private readonly peeked: { isbn13: string | undefined; key: string; entry: CacheEntry | undefined; version: number } =
-    { isbn13: undefined, key: '', entry: undefined, version: -1 }
+  private readonly peeked: { isbn13: string | undefined; key: string; hash: number; entry: CacheEntry | undefined; version: number } =
+    { isbn13: undefined, key: '', hash: 0, entry: undefined, version: -1 }
 
   constructor(
     private readonly inner: BookSource,
@@ -38,23 +41,26 @@ export class CachedSource implements BookSource {
     private readonly observer: UpstreamObserver = NO_OBSERVER
   ) {
     this.prefix = options.keyPrefix ?? options.name
+    this.hashOf = prefixedHasher(`${this.prefix}:`)
   }
 
   fetchBook(isbn13: string, signal: AbortSignal, deadlineAt: number, trace?: TraceContext): Promise<FetchResult> {
     const peeked = this.takePeeked(isbn13)
-    if (peeked !== undefined) return this.answer(peeked.key, isbn13, peeked.entry, signal, deadlineAt, trace)
+    if (peeked !== undefined) return this.answer(peeked.key, peeked.hash, isbn13, peeked.entry, signal, deadlineAt, trace)
     const key = `${this.prefix}:${isbn13}`
-    const entry = this.store.peek?.(key)
+    const hash = this.hashOf(isbn13)
+    const entry = this.store.peek?.(key, hash)
     // Memory answers at once; only a shared tier behind it costs a round trip (and a promise).
-    if (entry !== undefined || this.store.peekIsComplete === true) return this.answer(key, isbn13, entry, signal, deadlineAt, trace)
-    return this.store.get(key).then((stored) => this.answer(key, isbn13, stored, signal, deadlineAt, trace))
+    if (entry !== undefined || this.store.peekIsComplete === true) return this.answer(key, hash, isbn13, entry, signal, deadlineAt, trace)
+    return this.store.get(key).then((stored) => this.answer(key, hash, isbn13, stored, signal, deadlineAt, trace))
   }
 
   peekFresh(isbn13: string): FetchResult | undefined {
     const key = `${this.prefix}:${isbn13}`
-    const entry = this.store.peek?.(key)
+    const hash = this.hashOf(isbn13)
+    const entry = this.store.peek?.(key, hash)
     if (entry === undefined || freshnessOf(entry, this.options) !== 'fresh') {
-      this.rememberPeek(isbn13, key, entry)
+      this.rememberPeek(isbn13, key, hash, entry)
       return undefined
     }
     this.observer.cache(this.options.name, 'hit')
@@ -63,19 +69,20 @@ export class CachedSource implements BookSource {
 
   /**
    * gatherSources peeks at each section, then fetches those that missed, in one synchronous
-   * step: the fetch takes what the peek found (and its key, whose hash the map has already
-   * computed) instead of looking again, as long as the store has not been written since.
+   * step: the fetch takes what the peek found (and its key and hash) instead of looking again,
+   * as long as the store has not been written since.
    */
-  private rememberPeek(isbn13: string, key: string, entry: CacheEntry | undefined): void {
+  private rememberPeek(isbn13: string, key: string, hash: number, entry: CacheEntry | undefined): void {
     const version = this.store.version
     if (version === undefined || (entry === undefined && this.store.peekIsComplete !== true)) return
     this.peeked.isbn13 = isbn13
     this.peeked.key = key
+    this.peeked.hash = hash
     this.peeked.entry = entry
     this.peeked.version = version
   }
 
-  private takePeeked(isbn13: string): { key: string; entry: CacheEntry | undefined } | undefined {
+  private takePeeked(isbn13: string): { key: string; hash: number; entry: CacheEntry | undefined } | undefined {
     const { peeked } = this
     if (peeked.isbn13 !== isbn13 || peeked.version !== this.store.version) return undefined
     peeked.isbn13 = undefined
@@ -83,7 +90,7 @@ export class CachedSource implements BookSource {
   }
 
   private answer(
-    key: string, isbn13: string, entry: CacheEntry | undefined, signal: AbortSignal, deadlineAt: number, trace: TraceContext | undefined
+    key: string, hash: number, isbn13: string, entry: CacheEntry | undefined, signal: AbortSignal, deadlineAt: number, trace: TraceContext | undefined
   ): Promise<FetchResult> {
     const { name } = this.options
     switch (entry === undefined ? 'expired' : freshnessOf(entry, this.options)) {
@@ -92,51 +99,51 @@ export class CachedSource implements BookSource {
         return Promise.resolve(fromEntry(entry as CacheEntry, 'hit'))
       case 'revalidate':
         this.observer.cache(name, 'stale')
-        this.refreshInBackground(key, isbn13, trace)
+        this.refreshInBackground(key, hash, isbn13, trace)
         return Promise.resolve(fromEntry(entry as CacheEntry, 'stale'))
       case 'stale-if-error':
         // A miss or a stale answer: known once the upstream has had its chance.
-        return this.fetchWithStaleFallback(key, isbn13, signal, deadlineAt, entry as CacheEntry, trace).then((result) => {
+        return this.fetchWithStaleFallback(key, hash, isbn13, signal, deadlineAt, entry as CacheEntry, trace).then((result) => {
           this.observer.cache(name, result.cache ?? 'miss')
           return result
         })
       default:
         this.observer.cache(name, 'miss')
-        return this.fetchAndStore(key, isbn13, signal, deadlineAt, trace, entry === undefined)
+        return this.fetchAndStore(key, hash, isbn13, signal, deadlineAt, trace, entry === undefined)
     }
   }
 
   /** `absent`: no entry was found under `key` (see CacheStore.set). */
   private fetchAndStore(
-    key: string, isbn13: string, signal: AbortSignal, deadlineAt: number, trace: TraceContext | undefined, absent = false
+    key: string, hash: number, isbn13: string, signal: AbortSignal, deadlineAt: number, trace: TraceContext | undefined, absent = false
   ): Promise<FetchResult> {
-    return this.inner.fetchBook(isbn13, signal, deadlineAt, trace).then((result) => this.kept(key, result, absent))
+    return this.inner.fetchBook(isbn13, signal, deadlineAt, trace).then((result) => this.kept(key, hash, result, absent))
   }
 
   /** Keeps what the upstream answered (never errors) and marks the result as a miss. */
-  private kept(key: string, result: FetchResult, absent: boolean): FetchResult {
+  private kept(key: string, hash: number, result: FetchResult, absent: boolean): FetchResult {
     if (result.status === 'ok') {
       const { ttlMs } = this.options
       // Serialized once: the cache keeps this text, and the answer splices it in as it is.
       const json = JSON.stringify(result.data)
-      this.keep(key, { status: 'ok', json, storedAt: Date.now(), ttlMs }, absent)
+      this.keep(key, hash, { status: 'ok', json, storedAt: Date.now(), ttlMs }, absent)
       return { ...result, cache: 'miss', freshForMs: ttlMs, json }
     }
     if (result.status === 'not_found') {
       const ttlMs = this.options.notFoundTtlMs
-      this.keep(key, { status: 'not_found', storedAt: Date.now(), ttlMs, ...(result.detail === undefined ? {} : { detail: result.detail }) }, absent)
+      this.keep(key, hash, { status: 'not_found', storedAt: Date.now(), ttlMs, ...(result.detail === undefined ? {} : { detail: result.detail }) }, absent)
       return { ...result, cache: 'miss', freshForMs: ttlMs }
     }
     return { ...result, cache: 'miss' }
   }
 
-  private keep(key: string, entry: CacheEntry, absent: boolean): void {
+  private keep(key: string, hash: number, entry: CacheEntry, absent: boolean): void {
     // Not awaited: the answer must not wait for a (possibly slow) shared store.
-    void this.store.set(key, entry, retentionMs(entry, this.options), absent)
+    void this.store.set(key, entry, retentionMs(entry, this.options), absent, hash)
   }
 
   private async fetchWithStaleFallback(
-    key: string, isbn13: string, signal: AbortSignal, deadlineAt: number, stale: CacheEntry, trace: TraceContext | undefined
+    key: string, hash: number, isbn13: string, signal: AbortSignal, deadlineAt: number, stale: CacheEntry, trace: TraceContext | undefined
   ): Promise<FetchResult> {
     // Our own signal: once the stale value is served, nobody else would ever stop this call.
     const controller = new AbortController()
@@ -146,7 +153,7 @@ export class CachedSource implements BookSource {
     const beforeDeadline = new Promise<'deadline'>((resolve) => {
       timer = setTimeout(resolve, Math.max(0, deadlineAt - performance.now() - STALE_MARGIN_MS), 'deadline')
     })
-    const fetching = this.fetchAndStore(key, isbn13, controller.signal, deadlineAt, trace)
+    const fetching = this.fetchAndStore(key, hash, isbn13, controller.signal, deadlineAt, trace)
     fetching.catch(() => undefined)
     try {
       const result = await Promise.race([fetching, beforeDeadline])
@@ -160,13 +167,13 @@ export class CachedSource implements BookSource {
     }
   }
 
-  private refreshInBackground(key: string, isbn13: string, trace: TraceContext | undefined): void {
+  private refreshInBackground(key: string, hash: number, isbn13: string, trace: TraceContext | undefined): void {
     if (this.refreshing.has(key)) return
     this.refreshing.add(key)
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(new DOMException('refresh timed out', 'TimeoutError')), this.options.refreshTimeoutMs)
     timer.unref()
-    this.fetchAndStore(key, isbn13, controller.signal, performance.now() + this.options.refreshTimeoutMs, trace)
+    this.fetchAndStore(key, hash, isbn13, controller.signal, performance.now() + this.options.refreshTimeoutMs, trace)
       .catch(() => undefined)
       .finally(() => {
         clearTimeout(timer)

@@ -2,6 +2,7 @@ import type { CacheEntry } from './cache-entry.js'
 import type { CacheStore } from './cache-store.js'
 import { BlockLru } from './block-lru.js'
 import { Doorkeeper } from '../domain/doorkeeper.js'
+import { hashString } from '../domain/string-hash.js'
 
 export interface MemoryStoreOptions {
   /**
@@ -50,27 +51,27 @@ export class MemoryStore implements CacheStore {
   }
 
   /** Synchronous read for the hot path: a memory hit should not cost a promise. */
-  peek(key: string): CacheEntry | undefined {
-    return this.lru.get(key)
+  peek(key: string, hash?: number): CacheEntry | undefined {
+    return this.lru.get(key, undefined, hash)
   }
 
   async get(key: string): Promise<CacheEntry | undefined> {
     return this.lru.get(key)
   }
 
-  set(key: string, entry: CacheEntry, retentionMs: number, absent = false): Promise<void> {
+  set(key: string, entry: CacheEntry, retentionMs: number, absent = false, hash = hashString(key)): Promise<void> {
     // Nothing to keep means nothing to store.
     if (retentionMs <= 0) return WRITTEN
-    const fits = this.admits(key, BlockLru.sizeOf(key, entry, ENTRY_OVERHEAD_BYTES), absent)
-    if (fits && this.lru.set(key, entry, retentionMs, ENTRY_OVERHEAD_BYTES)) this.writes++
+    const fits = this.admits(key, hash, BlockLru.sizeOf(key, entry, ENTRY_OVERHEAD_BYTES), absent)
+    if (fits && this.lru.set(key, entry, retentionMs, ENTRY_OVERHEAD_BYTES, undefined, hash)) this.writes++
     return WRITTEN
   }
 
   /** Room left, a key already kept (a refresh), or a key offered before: a full store keeps nothing else. */
-  private admits(key: string, size: number, absent: boolean): boolean {
+  private admits(key: string, hash: number, size: number, absent: boolean): boolean {
     if (this.doorkeeper === undefined || this.lru.calculatedSize + size <= this.lru.maxSize) return true
     // The doorkeeper first: its bits are cheaper to read than the LRU's map, which a caller that
     // just missed spares us (a fresh key's lookup in a full store's map costs ~2 µs, measured: cache misses).
-    return this.doorkeeper.offer(key) || (!absent && this.lru.has(key))
+    return this.doorkeeper.offerHash(hash) || (!absent && this.lru.has(key, undefined, hash))
   }
 }

@@ -10,8 +10,8 @@ export class TieredStore implements CacheStore {
     private readonly windows: CacheWindows
   ) {}
 
-  peek(key: string): CacheEntry | undefined {
-    return this.memory.peek(key)
+  peek(key: string, hash?: number): CacheEntry | undefined {
+    return this.memory.peek(key, hash)
   }
 
   get version(): number {
@@ -29,8 +29,8 @@ export class TieredStore implements CacheStore {
     return entry
   }
 
-  async set(key: string, entry: CacheEntry, retentionMs: number, absent = false): Promise<void> {
-    await this.memory.set(key, entry, retentionMs, absent)
+  async set(key: string, entry: CacheEntry, retentionMs: number, absent = false, hash?: number): Promise<void> {
+    await this.memory.set(key, entry, retentionMs, absent, hash)
     // Not awaited by callers on the hot path: a slow Redis must not slow the answer.
     await this.shared.set(key, entry, retentionMs)
   }

@@ -51,7 +51,7 @@ export class BookRepresentations {
   }
 
   /** Keeps the answer if every included section was a fresh cache hit; ignores it otherwise. */
-  offer(isbn13: string, include: ReadonlySet<SourceName>, outcomes: SourceOutcomes, answer: Omit<BookRepresentation, 'freshUntil'>, now = Date.now()): void {
+  offer(isbn13: string, include: ReadonlySet<SourceName>, outcomes: SourceOutcomes, answer: Omit<BookRepresentation, 'freshUntil'>, now?: number): void {
     let freshForMs = Infinity
     for (const name of SOURCE_NAMES) {
       if (!include.has(name)) continue
@@ -60,7 +60,8 @@ export class BookRepresentations {
       freshForMs = Math.min(freshForMs, sectionFreshForMs)
     }
     if (!(freshForMs > 0 && freshForMs < Infinity)) return
-    this.lru.set(keyOf(isbn13, include), { ...answer, freshUntil: now + freshForMs })
+    // The clock only here: on a miss (the answer to keep nothing) it is not read.
+    this.lru.set(keyOf(isbn13, include), { ...answer, freshUntil: (now ?? Date.now()) + freshForMs })
   }
 }
 

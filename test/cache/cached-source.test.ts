@@ -7,6 +7,7 @@ import { NO_OBSERVER } from '../../src/domain/observer.js'
 import type { CacheStore } from '../../src/cache/cache-store.js'
 import { CachedSource, type CachedSourceOptions } from '../../src/cache/cached-source.js'
 import { MemoryStore } from '../../src/cache/memory-store.js'
+import { hashString } from '../../src/domain/string-hash.js'
 import type { FetchResult } from '../../src/domain/outcome.js'
 
 const ISBN = '9780441013593'
@@ -142,7 +143,7 @@ describe('CachedSource: fresh entries', () => {
     const set = vi.spyOn(store, 'set')
     await fetchVia(cached)
     expect(set).toHaveBeenCalledTimes(1)
-    expect(set).toHaveBeenCalledWith(KEY, { status: 'ok', json: JSON.stringify(V1), storedAt: T0, ttlMs: 60_000 }, 60_000 + 300_000, true)
+    expect(set).toHaveBeenCalledWith(KEY, { status: 'ok', json: JSON.stringify(V1), storedAt: T0, ttlMs: 60_000 }, 60_000 + 300_000, true, hashString(KEY))
   })
 
   it('answers the second call from the cache without calling the inner source', async () => {
@@ -212,7 +213,7 @@ describe('CachedSource: not_found', () => {
     const set = vi.spyOn(store, 'set')
 
     await expect(fetchVia(cached)).resolves.toEqual({ status: 'not_found', cache: 'miss', freshForMs: 5_000 })
-    expect(set).toHaveBeenCalledWith(KEY, { status: 'not_found', storedAt: T0, ttlMs: 5_000 }, 5_000, true)
+    expect(set).toHaveBeenCalledWith(KEY, { status: 'not_found', storedAt: T0, ttlMs: 5_000 }, 5_000, true, hashString(KEY))
 
     vi.setSystemTime(T0 + 4_000)
     await expect(fetchVia(cached)).resolves.toEqual({ status: 'not_found', cache: 'hit', freshForMs: 1_000 })
@@ -505,6 +506,8 @@ describe('CachedSource.peekFresh: answers at hand, without a call', () => {
     expect(cached.peekFresh(ISBN)).toBeUndefined()
     await expect(fetchVia(cached)).resolves.toMatchObject({ status: 'ok', cache: 'miss' })
     expect(peek).toHaveBeenCalledTimes(1)
+    // The hash the cache computes from the ISBN alone is the key's own.
+    expect(peek).toHaveBeenCalledWith(KEY, hashString(KEY))
     expect(inner.calls).toHaveLength(1)
     // Another book's fetch after the peek looks up its own key.
     expect(cached.peekFresh(ISBN)).toBeDefined()

@@ -14,6 +14,15 @@ export interface BookSource {
    * of a real call.
    */
   peekFresh?(isbn13: string): FetchResult | undefined
+  /**
+   * `fetchBook`, handing the answer to callbacks instead of returning a promise; a failure is
+   * `fail`'s. Optional: a source wrapping another (the cache) implements it so as to add no
+   * promise of its own to the inner source's, the one a caller's `then` would otherwise need.
+   */
+  fetchBookThen?(
+    isbn13: string, signal: AbortSignal, deadlineAt: number, trace: TraceContext | undefined,
+    settle: (result: FetchResult) => void, fail: () => void
+  ): void
 }
 
 export interface CallWithTimeoutOptions {

@@ -1,4 +1,4 @@
-import type { SourceOutcome, SourceOutcomes } from '../domain/outcome.js'
+import type { FetchResult, SourceOutcome, SourceOutcomes } from '../domain/outcome.js'
 import { SOURCE_NAMES, type SourceName } from '../domain/sources.js'
 import type { TraceContext } from '../tracing/trace-context.js'
 import { cancelled, failedUnexpectedly, startCall, timedOut, timeoutReason, type BookSource } from './call-source.js'
@@ -94,10 +94,19 @@ function gather(
     const controller = new AbortController()
     controllers[name] = controller
     timers.add(name, timeoutMs)
-    startCall(() => options.sources[name].fetchBook(isbn13, controller.signal, started + timeoutMs, trace)).then(
-      (result) => settle(name, { ...result, durationMs: elapsed() }),
-      () => settle(name, failedUnexpectedly(name, elapsed()))
-    )
+    const source = options.sources[name]
+    const answered = (result: FetchResult): void => settle(name, { ...result, durationMs: elapsed() })
+    const failed = (): void => settle(name, failedUnexpectedly(name, elapsed()))
+    if (source.fetchBookThen === undefined) {
+      startCall(() => source.fetchBook(isbn13, controller.signal, started + timeoutMs, trace)).then(answered, failed)
+      continue
+    }
+    try {
+      source.fetchBookThen(isbn13, controller.signal, started + timeoutMs, trace, answered, failed)
+    } catch {
+      // Later, as a rejected promise would: the calls after this one still start first.
+      queueMicrotask(failed)
+    }
   }
 }
 

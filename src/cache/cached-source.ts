@@ -17,6 +17,13 @@ export interface CachedSourceOptions extends CacheWindows {
   readonly refreshTimeoutMs: number
 }
 
+/** What a peek found for a key (`entry`), kept for the fetch that follows it. */
+interface Peeked {
+  key: string
+  hash: number
+  entry: CacheEntry | undefined
+}
+
 // A stale value is served this long before the caller's deadline, so it wins the race.
 const STALE_MARGIN_MS = 10
 
@@ -31,7 +38,7 @@ export class CachedSource implements BookSource {
   /** A key's hash from the ISBN alone: the key's string is then only read on a write or a hash match. */
   private readonly hashOf: (isbn13: string) => number
   // One slot, reused: a peek's miss is fetched right after it (see rememberPeek).
-  private readonly peeked: { isbn13: string | undefined; key: string; hash: number; entry: CacheEntry | undefined; version: number } =
+  private readonly peeked: Peeked & { isbn13: string | undefined; version: number } =
     { isbn13: undefined, key: '', hash: 0, entry: undefined, version: -1 }
 
   constructor(
@@ -45,7 +52,28 @@ export class CachedSource implements BookSource {
   }
 
   fetchBook(isbn13: string, signal: AbortSignal, deadlineAt: number, trace?: TraceContext): Promise<FetchResult> {
+    return this.lookUp(this.takePeeked(isbn13), isbn13, signal, deadlineAt, trace)
+  }
+
+  fetchBookThen(
+    isbn13: string, signal: AbortSignal, deadlineAt: number, trace: TraceContext | undefined,
+    settle: (result: FetchResult) => void, fail: () => void
+  ): void {
     const peeked = this.takePeeked(isbn13)
+    if (peeked === undefined || peeked.entry !== undefined) {
+      this.lookUp(peeked, isbn13, signal, deadlineAt, trace).then(settle, fail)
+      return
+    }
+    // A miss the peek has just found, all a load of fresh books ever does: the upstream's
+    // promise is then the only one, as without the cache.
+    this.observer.cache(this.options.name, 'miss')
+    const { key, hash } = peeked
+    this.inner.fetchBook(isbn13, signal, deadlineAt, trace).then((result) => settle(this.kept(key, hash, result, true)), fail)
+  }
+
+  private lookUp(
+    peeked: Peeked | undefined, isbn13: string, signal: AbortSignal, deadlineAt: number, trace: TraceContext | undefined
+  ): Promise<FetchResult> {
     if (peeked !== undefined) return this.answer(peeked.key, peeked.hash, isbn13, peeked.entry, signal, deadlineAt, trace)
     const key = `${this.prefix}:${isbn13}`
     const hash = this.hashOf(isbn13)
@@ -82,7 +110,7 @@ export class CachedSource implements BookSource {
     this.peeked.version = version
   }
 
-  private takePeeked(isbn13: string): { key: string; hash: number; entry: CacheEntry | undefined } | undefined {
+  private takePeeked(isbn13: string): Peeked | undefined {
     const { peeked } = this
     if (peeked.isbn13 !== isbn13 || peeked.version !== this.store.version) return undefined
     peeked.isbn13 = undefined

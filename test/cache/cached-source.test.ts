@@ -525,6 +525,41 @@ describe('CachedSource.peekFresh: answers at hand, without a call', () => {
     expect(inner.calls).toHaveLength(0)
   })
 
+  it('through gatherSources, fetches a miss the peek found, keeps it and reports it as a miss', async () => {
+    const { inner, cached } = setup()
+    const gather = () => gatherSources({
+      isbn13: ISBN,
+      include: new Set(['reviews']),
+      sources: { publisher: cached, reviews: cached, recommendations: cached },
+      timeoutsMs: { publisher: 1000, reviews: 1000, recommendations: 1000 },
+      deadlineMs: 3000,
+      signal: live()
+    })
+    const { reviews: missed } = await gather()
+    expect(missed).toMatchObject({ status: 'ok', data: V1, json: JSON.stringify(V1), cache: 'miss', freshForMs: 60_000 })
+    const { reviews: hit } = await gather()
+    expect(hit).toMatchObject({ status: 'ok', data: V1, cache: 'hit', durationMs: 0 })
+    expect(inner.calls).toHaveLength(1)
+  })
+
+  it('through gatherSources, settles a miss whose upstream rejects or throws as a failure, and keeps nothing', async () => {
+    const rejecting = setup(() => Promise.reject(new Error('boom')))
+    const throwing = setup()
+    throwing.inner.fetchBook = () => { throw new Error('thrown before any promise') }
+    for (const { store, cached } of [rejecting, throwing]) {
+      const { reviews: outcome } = await gatherSources({
+        isbn13: ISBN,
+        include: new Set(['reviews']),
+        sources: { publisher: cached, reviews: cached, recommendations: cached },
+        timeoutsMs: { publisher: 1000, reviews: 1000, recommendations: 1000 },
+        deadlineMs: 3000,
+        signal: live()
+      })
+      expect(outcome).toMatchObject({ status: 'error', detail: 'reviews failed unexpectedly' })
+      expect(store.size).toBe(0)
+    }
+  })
+
   it('has nothing at hand once the entry is past its TTL: stale answers need the full path', async () => {
     const { cached } = await primed()
     vi.setSystemTime(REVALIDATE_AT)

@@ -69,7 +69,7 @@ export class BlockLru {
 
   /**
    * The entry, made the most recently used; undefined when absent or past its retention.
-   * `hash` is `hashString(key)`, for a caller that has it already (here as elsewhere).
+   * `hash` is `hashString(key)`, for a caller that has it already (so also in `has` and `set`).
    */
   get(key: string, now?: number, hash = hashString(key)): CacheEntry | undefined {
     const slot = this.find(key, hash)

@@ -68,7 +68,17 @@ export class CachedSource implements BookSource {
     // promise is then the only one, as without the cache.
     this.observer.cache(this.options.name, 'miss')
     const { key, hash } = peeked
-    this.inner.fetchBook(isbn13, signal, deadlineAt, trace).then((result) => settle(this.kept(key, hash, result, true)), fail)
+    this.inner.fetchBook(isbn13, signal, deadlineAt, trace).then((result) => {
+      let kept: FetchResult
+      try {
+        kept = this.kept(key, hash, result, true)
+      } catch {
+        // Data JSON cannot carry: a failure of this section, as through fetchBook, not an unhandled rejection.
+        fail()
+        return
+      }
+      settle(kept)
+    }, fail)
   }
 
   private lookUp(

@@ -546,7 +546,9 @@ describe('CachedSource.peekFresh: answers at hand, without a call', () => {
     const rejecting = setup(() => Promise.reject(new Error('boom')))
     const throwing = setup()
     throwing.inner.fetchBook = () => { throw new Error('thrown before any promise') }
-    for (const { store, cached } of [rejecting, throwing]) {
+    // Data no JSON can carry: serializing it for the cache throws.
+    const unserializable = setup(answer({ status: 'ok', data: { count: 1n } }))
+    for (const { store, cached } of [rejecting, throwing, unserializable]) {
       const { reviews: outcome } = await gatherSources({
         isbn13: ISBN,
         include: new Set(['reviews']),

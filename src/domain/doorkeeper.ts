@@ -12,7 +12,7 @@ import { hashString, mix } from './string-hash.js'
  * one to two windows; two bits per key, 16 bits or more per key of a window, keep false admissions
  * of keys never offered near 2% (under 3% with both generations full). A key's two bits share
  * one 32-bit word (a blocked Bloom filter): an offer then reads one cache line per generation,
- * not two, which is most of what it costs in a filter of half a megabyte.
+ * not two, and in a filter larger than the CPU's nearer caches those reads are most of its cost.
  */
 export class Doorkeeper {
   private current: Uint32Array

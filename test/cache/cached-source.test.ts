@@ -107,6 +107,18 @@ function fetchVia(source: BookSource, isbn13 = ISBN, budgetMs = 1_000): Promise<
   return source.fetchBook(isbn13, live(), performance.now() + budgetMs)
 }
 
+/** The reviews section alone, gathered as a book request gathers it (peek, then fetch). */
+function gatherReviews(cached: CachedSource, timeoutMs = 1_000): ReturnType<typeof gatherSources> {
+  return gatherSources({
+    isbn13: ISBN,
+    include: new Set(['reviews']),
+    sources: { publisher: cached, reviews: cached, recommendations: cached },
+    timeoutsMs: { publisher: timeoutMs, reviews: timeoutMs, recommendations: timeoutMs },
+    deadlineMs: 3000,
+    signal: live()
+  })
+}
+
 /** A CachedSource whose store holds V1, stored at T0; the inner source then answers V2. */
 async function primed(options: CachedSourceOptions = OPTIONS): Promise<ReturnType<typeof setup>> {
   const parts = setup(answer({ status: 'ok', data: V1 }), options)
@@ -415,14 +427,7 @@ describe('CachedSource: stale-if-error', () => {
     vi.setSystemTime(STALE_IF_ERROR_AT)
     inner.answer = hangUntilAborted
 
-    const { reviews: outcome } = await gatherSources({
-      isbn13: ISBN,
-      include: new Set(['reviews']),
-      sources: { publisher: cached, reviews: cached, recommendations: cached },
-      timeoutsMs: { publisher: 150, reviews: 150, recommendations: 150 },
-      deadlineMs: 3000,
-      signal: live()
-    })
+    const { reviews: outcome } = await gatherReviews(cached, 150)
     expect(outcome).toMatchObject({ status: 'ok', data: V1, json: JSON.stringify(V1), cache: 'stale', freshForMs: 0 })
     expect(outcome.durationMs).toBeLessThan(150)
     expect(inner.calls[1]!.signal.aborted).toBe(true)
@@ -527,17 +532,9 @@ describe('CachedSource.peekFresh: answers at hand, without a call', () => {
 
   it('through gatherSources, fetches a miss the peek found, keeps it and reports it as a miss', async () => {
     const { inner, cached } = setup()
-    const gather = () => gatherSources({
-      isbn13: ISBN,
-      include: new Set(['reviews']),
-      sources: { publisher: cached, reviews: cached, recommendations: cached },
-      timeoutsMs: { publisher: 1000, reviews: 1000, recommendations: 1000 },
-      deadlineMs: 3000,
-      signal: live()
-    })
-    const { reviews: missed } = await gather()
+    const { reviews: missed } = await gatherReviews(cached)
     expect(missed).toMatchObject({ status: 'ok', data: V1, json: JSON.stringify(V1), cache: 'miss', freshForMs: 60_000 })
-    const { reviews: hit } = await gather()
+    const { reviews: hit } = await gatherReviews(cached)
     expect(hit).toMatchObject({ status: 'ok', data: V1, cache: 'hit', durationMs: 0 })
     expect(inner.calls).toHaveLength(1)
   })
@@ -549,14 +546,7 @@ describe('CachedSource.peekFresh: answers at hand, without a call', () => {
     // Data no JSON can carry: serializing it for the cache throws.
     const unserializable = setup(answer({ status: 'ok', data: { count: 1n } }))
     for (const { store, cached } of [rejecting, throwing, unserializable]) {
-      const { reviews: outcome } = await gatherSources({
-        isbn13: ISBN,
-        include: new Set(['reviews']),
-        sources: { publisher: cached, reviews: cached, recommendations: cached },
-        timeoutsMs: { publisher: 1000, reviews: 1000, recommendations: 1000 },
-        deadlineMs: 3000,
-        signal: live()
-      })
+      const { reviews: outcome } = await gatherReviews(cached)
       expect(outcome).toMatchObject({ status: 'error', detail: 'reviews failed unexpectedly' })
       expect(store.size).toBe(0)
     }
